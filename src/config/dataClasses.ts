@@ -1,0 +1,31 @@
+import type { TierName } from '../tiers/tier.js';
+import type { Duration } from './duration.js';
+
+export type { TierName };
+
+/** The data classes of the product specification; any other name can be configured too. */
+export type BuiltInClass = 'default' | 'embeddings' | 'search_results' | 'llm_responses' | 'products' | 'user_sessions';
+
+/** How one class of data is cached. Every field can be overridden per cache (`classes`) and most per call. */
+export interface DataClassOptions {
+  /** The tiers that hold this class, in read order. */
+  tiers: readonly TierName[];
+  /** Time to live: after it the entry is stale. */
+  ttl: Duration;
+  /** How long past its TTL a stale entry is still kept, to be served when the source fails or is slow. */
+  grace: Duration;
+  /** Compress values above the compression threshold (the codec picks the algorithm). */
+  compress: boolean;
+  /** Replicas that must acknowledge an L2 write (Redis `WAIT`): 1 means "replication 2". */
+  replicas: 0 | 1;
+}
+
+/** Defaults from the specification; DESIGN.md, decision 2. */
+export const DATA_CLASS_DEFAULTS: Readonly<Record<BuiltInClass, DataClassOptions>> = Object.freeze({
+  default: { tiers: ['l1', 'l2', 'l3'], ttl: '1h', grace: 0, compress: true, replicas: 0 },
+  embeddings: { tiers: ['l1', 'l2', 'l3'], ttl: '24h', grace: 0, compress: true, replicas: 1 },
+  search_results: { tiers: ['l1', 'l2'], ttl: '1h', grace: '10m', compress: false, replicas: 0 },
+  llm_responses: { tiers: ['l1', 'l2'], ttl: '30m', grace: '1h', compress: true, replicas: 1 },
+  products: { tiers: ['l1', 'l2'], ttl: '1h', grace: '10m', compress: false, replicas: 0 },
+  user_sessions: { tiers: ['l1'], ttl: '2h', grace: 0, compress: false, replicas: 0 },
+});

@@ -1,0 +1,201 @@
+import { StrataError, ErrorCode } from '../errors.js';
+import type { ByteTier } from '../tiers/tier.js';
+import { DATA_CLASS_DEFAULTS, type DataClassOptions, type TierName } from './dataClasses.js';
+import { parseDuration, type Duration } from './duration.js';
+import { PROFILES, type ProfileName, type Profile } from './profiles.js';
+
+/** Options of `createStrata`. Every field is optional; the defaults are the embedded mode (L1 + L3, no Redis). */
+export interface StrataOptions {
+  /** Prefix of every L2/L3 key: `{prefix}:{namespace}:{class}:{key}`. */
+  prefix?: string;
+  /** The namespace of the returned cache; `cache.namespace(name)` gives others sharing the same tiers. */
+  namespace?: string;
+  /** An environment profile (development, staging, production) that sets compression and replication defaults. */
+  profile?: ProfileName;
+  /** The in-process tier, or `false` to run without one. */
+  l1?: false | L1Options;
+  /** The Redis tier: a `ByteTier` (e.g. a `RedisTier`), or `false`/absent for none. */
+  l2?: false | ByteTier;
+  /** The local disk tier (LMDB), or `false` for none (the default outside `npm start`). */
+  l3?: false | L3Options | ByteTier;
+  /** Per-class overrides of DATA_CLASS_DEFAULTS, and new classes. */
+  classes?: Record<string, Partial<DataClassOptions>>;
+  /** The class of calls that name none. */
+  defaultClass?: string;
+  /** Longest key accepted, in characters. */
+  maxKeyLength?: number;
+  /** Values whose encoded form is larger than this are refused with VALUE_TOO_LARGE. */
+  maxEntryBytes?: number;
+  /** Payloads at or above this many bytes are compressed in classes with `compress: true`. */
+  compressionThreshold?: number;
+  /** Defaults for `getOrSet` timeouts. */
+  timeouts?: FactoryTimeouts;
+}
+
+export interface L1Options {
+  /** Upper bound of the memory held by L1, bytes (values are weighed by their encoded size plus a per-entry overhead). */
+  maxBytes?: number;
+  /** Eviction/admission policy: W-TinyLFU (default) or plain LRU. */
+  policy?: 'tinylfu' | 'lru';
+}
+
+export interface L3Options {
+  /** Directory of the LMDB environment. */
+  path: string;
+  /** Upper bound of the bytes stored on disk. */
+  maxBytes?: number;
+}
+
+export interface FactoryTimeouts {
+  /** With a stale value at hand, answer with it once the factory has taken this long (the factory goes on in the background). */
+  soft?: Duration;
+  /** Give up on the factory after this long: FACTORY_TIMEOUT, or the stale value if there is one. */
+  hard?: Duration;
+}
+
+/** A data class with its durations in milliseconds. */
+export interface ResolvedClass {
+  name: string;
+  tiers: readonly TierName[];
+  ttl: number;
+  grace: number;
+  compress: boolean;
+  replicas: 0 | 1;
+}
+
+export interface ResolvedOptions {
+  prefix: string;
+  namespace: string;
+  profile: Profile | undefined;
+  l1: false | { maxBytes: number; policy: 'tinylfu' | 'lru' };
+  l2: ByteTier | undefined;
+  l3: { path: string; maxBytes: number } | ByteTier | undefined;
+  classes: Map<string, ResolvedClass>;
+  defaultClass: string;
+  maxKeyLength: number;
+  maxEntryBytes: number;
+  compressionThreshold: number;
+  timeouts: { soft: number | undefined; hard: number | undefined };
+}
+
+export const DEFAULTS = Object.freeze({
+  prefix: 'strata',
+  namespace: 'default',
+  l1MaxBytes: 64 * 1024 * 1024,
+  l3MaxBytes: 1024 * 1024 * 1024,
+  maxKeyLength: 1024,
+  maxEntryBytes: 8 * 1024 * 1024,
+  compressionThreshold: 1024,
+});
+
+const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const TIER_NAMES: readonly TierName[] = ['l1', 'l2', 'l3'];
+
+function invalid(message: string): StrataError {
+  return new StrataError(ErrorCode.INVALID_OPTION, message);
+}
+
+/** Checks a namespace or class name: letters, digits, `_ . -`, at most 64 characters (they are parts of Redis keys). */
+export function checkName(kind: string, name: unknown): string {
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    throw invalid(`${kind} must be 1–64 characters of letters, digits, '_', '.', '-'; got ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
+function positiveInteger(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw invalid(`${option} must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function isByteTier(value: unknown): value is ByteTier {
+  return typeof value === 'object' && value !== null && typeof (value as ByteTier).get === 'function' && typeof (value as ByteTier).setMany === 'function';
+}
+
+/** Resolves one class from its defaults and overrides; durations become milliseconds. */
+export function resolveClass(name: string, base: Partial<DataClassOptions> | undefined, override: Partial<DataClassOptions> | undefined, profile: Profile | undefined): ResolvedClass {
+  const merged: Partial<DataClassOptions> = { ...DATA_CLASS_DEFAULTS.default, ...base, ...override };
+  const tiers = merged.tiers ?? ['l1'];
+  if (!Array.isArray(tiers) || tiers.length === 0 || tiers.some((t) => !TIER_NAMES.includes(t)) || new Set(tiers).size !== tiers.length) {
+    throw invalid(`classes.${name}.tiers must be a non-empty list of distinct 'l1' | 'l2' | 'l3', got ${JSON.stringify(tiers)}`);
+  }
+  const ttl = parseDuration(merged.ttl ?? '1h', `classes.${name}.ttl`, true);
+  const grace = parseDuration(merged.grace ?? 0, `classes.${name}.grace`, true);
+  if (merged.replicas !== 0 && merged.replicas !== 1) throw invalid(`classes.${name}.replicas must be 0 or 1, got ${JSON.stringify(merged.replicas)}`);
+  if (typeof merged.compress !== 'boolean') throw invalid(`classes.${name}.compress must be a boolean`);
+  return {
+    name,
+    tiers,
+    ttl,
+    grace,
+    compress: merged.compress && (profile?.compression ?? true),
+    replicas: profile !== undefined && !profile.waitForReplicas ? 0 : merged.replicas,
+  };
+}
+
+/** Validates `createStrata` options and fills in the defaults, throwing INVALID_OPTION / INVALID_TTL with the option's path. */
+export function resolveOptions(options: StrataOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw invalid('createStrata expects an options object');
+  const prefix = options.prefix === undefined ? DEFAULTS.prefix : checkName('prefix', options.prefix);
+  const namespace = options.namespace === undefined ? DEFAULTS.namespace : checkName('namespace', options.namespace);
+  let profile: Profile | undefined;
+  if (options.profile !== undefined) {
+    profile = PROFILES[options.profile];
+    if (profile === undefined) throw invalid(`profile must be one of ${Object.keys(PROFILES).join(', ')}; got ${JSON.stringify(options.profile)}`);
+  }
+
+  let l1: ResolvedOptions['l1'] = false;
+  if (options.l1 !== false) {
+    const o = options.l1 ?? {};
+    const policy = o.policy ?? 'tinylfu';
+    if (policy !== 'tinylfu' && policy !== 'lru') throw invalid(`l1.policy must be 'tinylfu' or 'lru', got ${JSON.stringify(policy)}`);
+    l1 = { maxBytes: positiveInteger('l1.maxBytes', o.maxBytes, DEFAULTS.l1MaxBytes), policy };
+  }
+
+  let l2: ByteTier | undefined;
+  if (options.l2 !== undefined && options.l2 !== false) {
+    if (!isByteTier(options.l2)) throw invalid('l2 must be a ByteTier such as the one createRedisTier() returns');
+    l2 = options.l2;
+  }
+
+  let l3: ResolvedOptions['l3'];
+  if (options.l3 !== undefined && options.l3 !== false) {
+    if (isByteTier(options.l3)) l3 = options.l3;
+    else if (typeof options.l3 === 'object' && typeof options.l3.path === 'string' && options.l3.path.length > 0) {
+      l3 = { path: options.l3.path, maxBytes: positiveInteger('l3.maxBytes', options.l3.maxBytes, DEFAULTS.l3MaxBytes) };
+    } else throw invalid('l3 must be { path: string, maxBytes?: number }, a ByteTier, or false');
+  }
+
+  const classes = new Map<string, ResolvedClass>();
+  const overrides = options.classes ?? {};
+  if (typeof overrides !== 'object' || overrides === null) throw invalid('classes must be an object of class name → options');
+  const builtIns = DATA_CLASS_DEFAULTS as Record<string, DataClassOptions>;
+  for (const name of new Set([...Object.keys(builtIns), ...Object.keys(overrides)])) {
+    checkName('a class name', name);
+    classes.set(name, resolveClass(name, builtIns[name], overrides[name], profile));
+  }
+  const defaultClass = options.defaultClass ?? 'default';
+  if (!classes.has(defaultClass)) throw invalid(`defaultClass '${defaultClass}' is not a configured class`);
+
+  const timeouts = options.timeouts ?? {};
+  return {
+    prefix,
+    namespace,
+    profile,
+    l1,
+    l2,
+    l3,
+    classes,
+    defaultClass,
+    maxKeyLength: positiveInteger('maxKeyLength', options.maxKeyLength, DEFAULTS.maxKeyLength),
+    maxEntryBytes: positiveInteger('maxEntryBytes', options.maxEntryBytes, DEFAULTS.maxEntryBytes),
+    compressionThreshold: options.compressionThreshold === undefined ? DEFAULTS.compressionThreshold : positiveInteger('compressionThreshold', options.compressionThreshold, 0),
+    timeouts: {
+      soft: timeouts.soft === undefined ? undefined : parseDuration(timeouts.soft, 'timeouts.soft'),
+      hard: timeouts.hard === undefined ? undefined : parseDuration(timeouts.hard, 'timeouts.hard'),
+    },
+  };
+}

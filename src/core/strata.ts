@@ -1,0 +1,400 @@
+import type { Entry } from '../codec/entry.js';
+import { parseDuration, type Duration } from '../config/duration.js';
+import { checkName, type ResolvedClass } from '../config/options.js';
+import { ErrorCode, StrataError } from '../errors.js';
+import type { TierName } from '../tiers/tier.js';
+import { coarseNow } from './clock.js';
+import type { ClassStats } from './counters.js';
+import { SingleFlight } from './singleFlight.js';
+import type { ClassView, Found, StrataEvents, TierStack } from './tierStack.js';
+
+/** Options of one call. */
+export interface CallOptions {
+  /** The data class (tiers, TTL, compression, replication); default: the cache's `defaultClass`. */
+  class?: string;
+}
+
+export interface SetOptions extends CallOptions {
+  /** Time to live; default: the class's TTL. `Infinity` never expires. */
+  ttl?: Duration;
+  /** How long past the TTL the value is kept as a fallback for a failing or slow factory; default: the class's. */
+  grace?: Duration;
+  /** Tags (e.g. `product:42`); `invalidateTags` drops every entry that carries one of them. */
+  tags?: readonly string[];
+}
+
+export interface GetOrSetOptions extends SetOptions {
+  /** With a stale value at hand, answer with it once the factory has run this long; it goes on in the background. */
+  softTimeout?: Duration;
+  /** Stop waiting for the factory after this long: the stale value if there is one, else FACTORY_TIMEOUT. */
+  hardTimeout?: Duration;
+}
+
+/** What a factory gets: the stale value if any, and ways to shape the entry from what it learned. */
+export interface FactoryContext<V> {
+  readonly key: string;
+  /** The expired value still within its grace period, if there is one. */
+  readonly stale: V | undefined;
+  /** Aborted when the hard timeout passes. */
+  readonly signal: AbortSignal;
+  /** Overrides the TTL of the value being produced (e.g. from an HTTP `Cache-Control`). */
+  setTtl(ttl: Duration): void;
+  /** Overrides the tags of the value being produced. */
+  setTags(tags: readonly string[]): void;
+}
+
+export type Factory<V> = (context: FactoryContext<V>) => V | Promise<V>;
+
+/** How a `getOrSet` was answered: put it in an HTTP header (`X-Cache: hit; tier=l2`). */
+export interface Answer<V> {
+  value: V;
+  /** `hit`: a fresh cached value; `stale`: a value past its TTL served within grace; `miss`: the factory ran. */
+  outcome: 'hit' | 'stale' | 'miss';
+  /** Where the value came from. */
+  tier: TierName | 'factory';
+}
+
+export interface StrataStats {
+  namespace: string;
+  /** Per class of this namespace (classes not used yet are absent). */
+  classes: Record<string, ClassStats>;
+  l1: { entries: number; bytes: number; maxBytes: number; evictions: number; rejected: number } | undefined;
+  inflight: number;
+}
+
+const NO_OPTIONS: CallOptions = {};
+
+/**
+ * The cache. One instance per namespace; `namespace(name)` returns others that share the tiers. Reads never throw a
+ * tier failure (Redis or disk down): they fall through to the next tier or the factory. Bad input throws a
+ * `StrataError` before anything is changed.
+ */
+export class Strata {
+  private readonly defaultView: ClassView;
+  private readonly flights: SingleFlight<Answer<unknown>>;
+  private readonly children: Map<string, Strata>;
+
+  /** @internal use `createStrata()`. */
+  constructor(
+    private readonly stack: TierStack,
+    readonly name: string,
+    shared?: { flights: SingleFlight<Answer<unknown>>; children: Map<string, Strata> },
+  ) {
+    this.defaultView = stack.view(name, stack.options.defaultClass);
+    this.flights = shared?.flights ?? new SingleFlight();
+    this.children = shared?.children ?? new Map([[name, this]]);
+  }
+
+  /** The cache of another namespace, sharing tiers, tags and single-flight with this one. */
+  namespace(name: string): Strata {
+    checkName('namespace', name);
+    let child = this.children.get(name);
+    if (child === undefined) {
+      child = new Strata(this.stack, name, { flights: this.flights, children: this.children });
+      this.children.set(name, child);
+    }
+    return child;
+  }
+
+  /**
+   * The value of a key if L1 holds a fresh copy, without any I/O: `undefined` otherwise. The cheapest read there is;
+   * use `get` to look in Redis and on disk too.
+   */
+  getSync<V = unknown>(key: string, options?: CallOptions): V | undefined {
+    const view = options === undefined || options.class === undefined ? this.defaultView : this.viewOf(options);
+    this.checkKey(key);
+    const entry = view.l1?.get(key);
+    if (entry !== undefined && entry.expiresAt > coarseNow() && (entry.tags.length === 0 || !this.stack.tags.isInvalid(entry))) {
+      view.counters.l1Hits++;
+      return entry.value as V;
+    }
+    return undefined;
+  }
+
+  /** The fresh value of a key from the first tier that has it, or `undefined`. */
+  get<V = unknown>(key: string, options?: CallOptions): Promise<V | undefined> {
+    const view = options === undefined || options.class === undefined ? this.defaultView : this.viewOf(options);
+    this.checkKey(key);
+    const entry = view.l1?.get(key);
+    if (entry !== undefined && entry.expiresAt > coarseNow() && (entry.tags.length === 0 || !this.stack.tags.isInvalid(entry))) {
+      view.counters.l1Hits++;
+      return Promise.resolve(entry.value as V);
+    }
+    return this.getSlow<V>(view, key);
+  }
+
+  private async getSlow<V>(view: ClassView, key: string): Promise<V | undefined> {
+    const found = await this.stack.lookup(view, key);
+    if (found.fresh !== undefined) return found.fresh.entry.value as V;
+    view.counters.misses++;
+    return undefined;
+  }
+
+  /** Whether a fresh value exists for the key in any tier. */
+  async has(key: string, options: CallOptions = NO_OPTIONS): Promise<boolean> {
+    return (await this.get(key, options)) !== undefined;
+  }
+
+  /** Fresh values of many keys, in order (`undefined` where missing); L2 and L3 are asked once each for the rest. */
+  async getMany<V = unknown>(keys: readonly string[], options: CallOptions = NO_OPTIONS): Promise<Array<V | undefined>> {
+    const view = this.viewOf(options);
+    this.checkKeys(keys);
+    const entries = await this.stack.lookupMany(view, keys);
+    return entries.map((e) => e?.value as V | undefined);
+  }
+
+  /** Stores a value in every tier of its class. Throws NOT_SERIALIZABLE / VALUE_TOO_LARGE / INVALID_* before writing anything. */
+  async set<V>(key: string, value: V, options: SetOptions = NO_OPTIONS): Promise<void> {
+    const view = this.viewOf(options);
+    this.checkKey(key);
+    const entry = this.newEntry(view.cls, value, options, Date.now());
+    const bytes = this.stack.encode(view, entry);
+    await this.stack.write(view, key, entry, bytes);
+  }
+
+  /** Stores many values; every value is validated and encoded before any is written. */
+  async setMany<V>(items: ReadonlyArray<{ key: string; value: V } & SetOptions>, options: CallOptions = NO_OPTIONS): Promise<void> {
+    if (!Array.isArray(items)) throw new StrataError(ErrorCode.INVALID_OPTION, 'setMany expects an array of { key, value, ttl?, tags? }');
+    const view = this.viewOf(options);
+    const now = Date.now();
+    const prepared = items.map((item) => {
+      this.checkKey(item.key);
+      const entry = this.newEntry(view.cls, item.value, item, now);
+      return { key: item.key, entry, bytes: this.stack.encode(view, entry) };
+    });
+    await Promise.all(prepared.map((p) => this.stack.write(view, p.key, p.entry, p.bytes)));
+  }
+
+  /**
+   * The cached value, or the factory's (stored in the tiers of the class). Concurrent calls for one key share one
+   * factory run. A stale value within its grace period is served when the factory throws or exceeds its timeouts.
+   */
+  async getOrSet<V>(key: string, factory: Factory<V>, options: GetOrSetOptions = NO_OPTIONS): Promise<V> {
+    const view = options.class === undefined ? this.defaultView : this.viewOf(options);
+    this.checkKey(key);
+    const entry = view.l1?.get(key);
+    if (entry !== undefined && entry.expiresAt > coarseNow() && (entry.tags.length === 0 || !this.stack.tags.isInvalid(entry))) {
+      view.counters.l1Hits++;
+      return entry.value as V;
+    }
+    return (await this.resolve(view, key, factory, options)).value;
+  }
+
+  /** Like `getOrSet`, and says how it was answered (hit / stale / miss) and by which tier. */
+  async getOrSetWithInfo<V>(key: string, factory: Factory<V>, options: GetOrSetOptions = NO_OPTIONS): Promise<Answer<V>> {
+    const view = this.viewOf(options);
+    this.checkKey(key);
+    const entry = view.l1?.get(key);
+    if (entry !== undefined && entry.expiresAt > coarseNow() && (entry.tags.length === 0 || !this.stack.tags.isInvalid(entry))) {
+      view.counters.l1Hits++;
+      return { value: entry.value as V, outcome: 'hit', tier: 'l1' };
+    }
+    return this.resolve(view, key, factory, options);
+  }
+
+  private resolve<V>(view: ClassView, key: string, factory: Factory<V>, options: GetOrSetOptions): Promise<Answer<V>> {
+    if (typeof factory !== 'function') throw new StrataError(ErrorCode.INVALID_OPTION, 'getOrSet needs a factory function as its second argument');
+    const soft = options.softTimeout === undefined ? this.stack.options.timeouts.soft : parseDuration(options.softTimeout, 'softTimeout');
+    const hard = options.hardTimeout === undefined ? this.stack.options.timeouts.hard : parseDuration(options.hardTimeout, 'hardTimeout');
+    const flightKey = view.keyPrefix + key;
+    return this.flights.run(flightKey, async () => {
+      const found = await this.stack.lookup(view, key);
+      if (found.fresh !== undefined) return { value: found.fresh.entry.value, outcome: 'hit', tier: found.fresh.tier };
+      view.counters.misses++;
+      return this.runFactory(view, key, factory as Factory<unknown>, options, found.stale, soft, hard);
+    }) as Promise<Answer<V>>;
+  }
+
+  private async runFactory(view: ClassView, key: string, factory: Factory<unknown>, options: SetOptions, stale: Found | undefined, soft: number | undefined, hard: number | undefined): Promise<Answer<unknown>> {
+    const stack = this.stack;
+    const startedAt = Date.now();
+    const abort = new AbortController();
+    let ttl: Duration | undefined = options.ttl;
+    let tags: readonly string[] | undefined = options.tags;
+    const context: FactoryContext<unknown> = {
+      key,
+      stale: stale?.entry.value,
+      signal: abort.signal,
+      setTtl: (value) => {
+        parseDuration(value, 'setTtl', true);
+        ttl = value;
+      },
+      setTags: (value) => {
+        tags = value;
+      },
+    };
+    view.counters.factoryCalls++;
+    const run = stack.beginRun(view, key);
+    const produced = (async () => {
+      try {
+        const value = await factory(context);
+        if (!stack.isClosed && !run.invalidated) {
+          // createdAt is the start of the run, so a tag invalidated while the factory ran makes this value stale.
+          const entry = this.newEntry(view.cls, value, { ttl, grace: options.grace, tags }, startedAt);
+          await stack.write(view, key, entry, stack.encode(view, entry));
+        }
+        return value;
+      } finally {
+        stack.endRun(view, key, run);
+      }
+    })();
+
+    const timers: NodeJS.Timeout[] = [];
+    const deadline = (ms: number | undefined, kind: 'soft' | 'hard'): Promise<{ timeout: 'soft' | 'hard' }> | undefined =>
+      ms === undefined || (kind === 'soft' && stale === undefined)
+        ? undefined
+        : new Promise((resolve) => {
+            timers.push(setTimeout(() => resolve({ timeout: kind }), ms));
+          });
+    const race = [produced.then((value) => ({ value })), deadline(soft, 'soft'), deadline(hard, 'hard')].filter((p) => p !== undefined);
+    try {
+      const first = (await Promise.race(race)) as { value: unknown } | { timeout: 'soft' | 'hard' };
+      if ('value' in first) return { value: first.value, outcome: 'miss', tier: 'factory' };
+      produced.catch((error: unknown) => this.factoryFailed(view, key, error));
+      if (first.timeout === 'hard') {
+        abort.abort(new StrataError(ErrorCode.FACTORY_TIMEOUT, `factory for '${key}' exceeded its hard timeout`));
+        view.counters.factoryTimeouts++;
+      }
+      if (stale !== undefined) return this.serveStale(view, key, stale, first.timeout === 'soft' ? 'soft-timeout' : 'hard-timeout');
+      throw new StrataError(ErrorCode.FACTORY_TIMEOUT, `the factory for '${key}' took longer than its hard timeout (${hard} ms) and no stale value was available`, { details: { key, hardTimeout: hard } });
+    } catch (error) {
+      if (error instanceof StrataError && error.code === ErrorCode.FACTORY_TIMEOUT) throw error;
+      this.factoryFailed(view, key, error);
+      if (stale !== undefined) return this.serveStale(view, key, stale, 'factory-error');
+      if (error instanceof StrataError && (error.code === ErrorCode.NOT_SERIALIZABLE || error.code === ErrorCode.VALUE_TOO_LARGE || error.code === ErrorCode.INVALID_TTL)) throw error;
+      throw new StrataError(ErrorCode.FACTORY_ERROR, `the factory for '${key}' failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error, details: { key } });
+    } finally {
+      for (const t of timers) clearTimeout(t);
+    }
+  }
+
+  private factoryFailed(view: ClassView, key: string, error: unknown): void {
+    view.counters.factoryErrors++;
+    this.stack.emit('factory:error', { namespace: this.name, className: view.cls.name, key, error });
+  }
+
+  private serveStale(view: ClassView, key: string, stale: Found, reason: 'factory-error' | 'soft-timeout' | 'hard-timeout'): Answer<unknown> {
+    view.counters.staleServed++;
+    this.stack.emit('stale:served', { namespace: this.name, className: view.cls.name, key, reason });
+    return { value: stale.entry.value, outcome: 'stale', tier: stale.tier };
+  }
+
+  /** Deletes a key from every tier (and, with the replicated log, from every instance's L1). */
+  async delete(key: string, options: CallOptions = NO_OPTIONS): Promise<void> {
+    const view = this.viewOf(options);
+    this.checkKey(key);
+    await this.stack.deleteKeys(view, [key]);
+  }
+
+  async deleteMany(keys: readonly string[], options: CallOptions = NO_OPTIONS): Promise<void> {
+    const view = this.viewOf(options);
+    this.checkKeys(keys);
+    if (keys.length > 0) await this.stack.deleteKeys(view, keys);
+  }
+
+  /** Deletes the keys of a class matching a glob pattern (`*`, `?`, `[…]`) in every tier (SCAN in Redis, never KEYS). */
+  async deletePattern(pattern: string, options: CallOptions = NO_OPTIONS): Promise<void> {
+    const view = this.viewOf(options);
+    if (typeof pattern !== 'string' || pattern.length === 0) throw new StrataError(ErrorCode.INVALID_KEY, 'deletePattern needs a non-empty glob pattern such as "user:42:*"');
+    await this.stack.deletePattern(view, pattern);
+  }
+
+  /**
+   * Expires a key logically: reads return nothing fresh, but the value stays as a grace fallback for `getOrSet`
+   * until its grace period ends. Use it when the source changed and you would still rather serve the old value
+   * than fail if the source is down.
+   */
+  async expire(key: string, options: CallOptions = NO_OPTIONS): Promise<void> {
+    const view = this.viewOf(options);
+    this.checkKey(key);
+    const found = await this.stack.lookup(view, key);
+    const current = found.fresh ?? found.stale;
+    if (current === undefined) return;
+    const now = Date.now();
+    const entry: Entry = { ...current.entry, expiresAt: Math.min(current.entry.expiresAt, now) };
+    if (entry.staleUntil <= now) {
+      await this.stack.deleteKeys(view, [key]);
+      return;
+    }
+    await this.stack.write(view, key, entry, this.stack.encode(view, entry));
+  }
+
+  /** Invalidates every entry carrying one of these tags, in every namespace and class. O(1) per tag. */
+  async invalidateTags(tags: readonly string[]): Promise<void> {
+    if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string' || t.length === 0)) {
+      throw new StrataError(ErrorCode.INVALID_OPTION, 'invalidateTags expects an array of non-empty strings, e.g. ["product:42"]');
+    }
+    this.stack.invalidateTags(tags, Date.now());
+  }
+
+  /** Empties this namespace in every tier. */
+  async clear(): Promise<void> {
+    await this.stack.clearNamespace(this.name);
+  }
+
+  /** Subscribes to an event (`tier:error`, `stale:served`, `factory:error`, `decode:error`, `invalidate`). */
+  on<E extends keyof StrataEvents>(event: E, listener: (...args: StrataEvents[E]) => void): this {
+    this.stack.on(event, listener as never);
+    return this;
+  }
+
+  off<E extends keyof StrataEvents>(event: E, listener: (...args: StrataEvents[E]) => void): this {
+    this.stack.off(event, listener as never);
+    return this;
+  }
+
+  stats(): StrataStats {
+    const classes: Record<string, ClassStats> = {};
+    for (const view of this.stack.allViews()) {
+      if (view.namespace === this.name) classes[view.cls.name] = view.counters.snapshot();
+    }
+    const l1 = this.stack.l1?.stats();
+    return {
+      namespace: this.name,
+      classes,
+      l1: l1 === undefined ? undefined : { entries: l1.entries, bytes: l1.bytes, maxBytes: l1.maxBytes, evictions: l1.evictions, rejected: l1.rejected },
+      inflight: this.flights.size,
+    };
+  }
+
+  /** Closes the tiers (every namespace of this cache). Later calls throw CLOSED. */
+  async close(): Promise<void> {
+    await this.stack.close();
+  }
+
+  private viewOf(options: CallOptions): ClassView {
+    if (options === null || typeof options !== 'object') throw new StrataError(ErrorCode.INVALID_OPTION, 'options must be an object');
+    this.stack.assertOpen();
+    return options.class === undefined ? this.defaultView : this.stack.view(this.name, options.class);
+  }
+
+  private checkKey(key: unknown): asserts key is string {
+    if (typeof key !== 'string' || key.length === 0 || key.length > this.stack.options.maxKeyLength) {
+      throw new StrataError(
+        ErrorCode.INVALID_KEY,
+        typeof key !== 'string'
+          ? `keys must be strings, got ${key === null ? 'null' : typeof key}`
+          : key.length === 0
+            ? 'keys must not be empty'
+            : `key is ${key.length} characters, over maxKeyLength (${this.stack.options.maxKeyLength}); hash long keys`,
+      );
+    }
+  }
+
+  private checkKeys(keys: readonly string[]): void {
+    if (!Array.isArray(keys)) throw new StrataError(ErrorCode.INVALID_KEY, 'expected an array of keys');
+    for (const key of keys) this.checkKey(key);
+  }
+
+  private newEntry(cls: ResolvedClass, value: unknown, options: SetOptions, createdAt: number): Entry {
+    if (value === undefined) throw new StrataError(ErrorCode.NOT_SERIALIZABLE, 'undefined cannot be cached (a miss reads as undefined); store null instead');
+    const ttl = options.ttl === undefined ? cls.ttl : parseDuration(options.ttl, 'ttl', true);
+    const grace = options.grace === undefined ? cls.grace : parseDuration(options.grace, 'grace', true);
+    const tags = options.tags ?? [];
+    if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string' || t.length === 0)) {
+      throw new StrataError(ErrorCode.INVALID_OPTION, 'tags must be an array of non-empty strings');
+    }
+    const expiresAt = createdAt + ttl;
+    return { value, createdAt, expiresAt, staleUntil: expiresAt + grace, tags };
+  }
+}

@@ -1,0 +1,371 @@
+import { EventEmitter } from 'node:events';
+import type { Entry } from '../codec/entry.js';
+import { decodeEntry, encodeEntry } from '../codec/envelope.js';
+import type { ResolvedClass, ResolvedOptions } from '../config/options.js';
+import { ErrorCode, StrataError } from '../errors.js';
+import type { InvalidationEvent } from '../sync/events.js';
+import { MemoryTier, type MemoryPartition } from '../tiers/memory.js';
+import type { ByteTier, TierName } from '../tiers/tier.js';
+import { coarseNow } from './clock.js';
+import { ClassCounters } from './counters.js';
+import { TagRegistry } from './tagRegistry.js';
+
+/** Heap an L1 entry costs beyond its encoded value: the entry object, the index slot, the key. Measured in bench/l1-memory.ts. */
+const L1_ENTRY_OVERHEAD = 160;
+
+/** The events a cache emits. Listeners must not throw. */
+export interface StrataEvents {
+  /** A tier call failed or timed out; the read or write carried on without that tier. */
+  'tier:error': [info: { tier: Exclude<TierName, 'l1'>; operation: string; error: unknown }];
+  /** Stored bytes did not decode and were deleted. */
+  'decode:error': [info: { tier: TierName; key: string; error: StrataError }];
+  /** A stale value was served because the factory failed or was slow. */
+  'stale:served': [info: { namespace: string; className: string; key: string; reason: 'factory-error' | 'soft-timeout' | 'hard-timeout' }];
+  /** A factory threw or timed out. */
+  'factory:error': [info: { namespace: string; className: string; key: string; error: unknown }];
+  /** Keys were deleted, tags invalidated or a namespace cleared by this instance. */
+  invalidate: [event: InvalidationEvent];
+}
+
+
+/** A namespace + data class bound to its tiers: what every operation on a key works with. */
+export interface ClassView {
+  readonly namespace: string;
+  readonly cls: ResolvedClass;
+  readonly l1: MemoryPartition<Entry> | undefined;
+  /** L2 and/or L3, in read order. */
+  readonly byteTiers: readonly ByteTier[];
+  /** `{prefix}:{namespace}:{class}:` */
+  readonly keyPrefix: string;
+  readonly counters: ClassCounters;
+}
+
+export type EntryState = 'fresh' | 'stale' | 'dead';
+
+/** Where a lookup found its entry. */
+export interface Found {
+  entry: Entry;
+  tier: TierName;
+}
+
+export interface Lookup {
+  fresh?: Found;
+  /** The newest usable stale entry, the grace fallback. */
+  stale?: Found;
+}
+
+/**
+ * The tiers of one cache and the shared state of its namespaces: reads through L1 → L2 → L3, writes to the tiers of
+ * a data class, deletes, tag registry, counters. Knows tiers only through `MemoryTier` and `ByteTier`.
+ * Never throws a tier failure: it counts it, emits `tier:error` and carries on without that tier.
+ */
+export class TierStack extends EventEmitter<StrataEvents> {
+  readonly tags = new TagRegistry();
+  readonly l1: MemoryTier<Entry> | undefined;
+  readonly l2: ByteTier | undefined;
+  readonly l3: ByteTier | undefined;
+  private readonly views = new Map<string, ClassView>();
+  /** Keys whose factory is running, with whether they were invalidated meanwhile (then its result is not stored). */
+  private readonly running = new Map<string, { invalidated: boolean }>();
+  private closed = false;
+
+  constructor(
+    readonly options: ResolvedOptions,
+    l3: ByteTier | undefined,
+  ) {
+    super();
+    this.l1 = options.l1 === false ? undefined : new MemoryTier<Entry>({ maxBytes: options.l1.maxBytes, policy: options.l1.policy, maxEntryBytes: Math.min(options.maxEntryBytes + L1_ENTRY_OVERHEAD, Math.floor(options.l1.maxBytes / 4)) });
+    this.l2 = options.l2;
+    this.l3 = l3;
+  }
+
+  /** The view of a namespace + class; throws UNKNOWN_CLASS for a class that is not configured. */
+  view(namespace: string, className: string): ClassView {
+    const id = `${namespace}\u0000${className}`;
+    let view = this.views.get(id);
+    if (view === undefined) {
+      const cls = this.options.classes.get(className);
+      if (cls === undefined) {
+        throw new StrataError(ErrorCode.UNKNOWN_CLASS, `unknown data class '${className}'; configured: ${[...this.options.classes.keys()].join(', ')}`);
+      }
+      view = {
+        namespace,
+        cls,
+        l1: cls.tiers.includes('l1') && this.l1 !== undefined ? this.l1.partition(id) : undefined,
+        byteTiers: this.byteTiersOf(cls),
+        keyPrefix: `${this.options.prefix}:${namespace}:${className}:`,
+        counters: new ClassCounters(),
+      };
+      this.views.set(id, view);
+    }
+    return view;
+  }
+
+  /** Every view created so far (for stats and namespace-wide operations). */
+  allViews(): IterableIterator<ClassView> {
+    return this.views.values();
+  }
+
+  /**
+   * The byte tiers of a class. Without Redis, a class that asks for L2 keeps its shared copy in L3 instead, so the
+   * embedded mode (L1 + L3) still survives restarts; a class with L1 only (user sessions) never leaves the process.
+   */
+  private byteTiersOf(cls: ResolvedClass): ByteTier[] {
+    const tiers: ByteTier[] = [];
+    if (cls.tiers.includes('l2') && this.l2 !== undefined) tiers.push(this.l2);
+    const wantsL3 = cls.tiers.includes('l3') || (cls.tiers.includes('l2') && this.l2 === undefined);
+    if (wantsL3 && this.l3 !== undefined) tiers.push(this.l3);
+    return tiers;
+  }
+
+  stateOf(entry: Entry, now: number): EntryState {
+    if (entry.staleUntil <= now || (entry.tags.length > 0 && this.tags.isInvalid(entry))) return 'dead';
+    return entry.expiresAt > now ? 'fresh' : 'stale';
+  }
+
+  /** Looks a key up through every tier of its class, filling the tiers above the one that had it. */
+  async lookup(view: ClassView, key: string): Promise<Lookup> {
+    this.assertOpen();
+    const result: Lookup = {};
+    const now = Date.now();
+    const inL1 = view.l1?.get(key);
+    if (inL1 !== undefined) {
+      const state = this.stateOf(inL1, now);
+      if (state === 'fresh') {
+        view.counters.l1Hits++;
+        result.fresh = { entry: inL1, tier: 'l1' };
+        return result;
+      }
+      if (state === 'stale') result.stale = { entry: inL1, tier: 'l1' };
+      else view.l1?.delete(key);
+    }
+    const fullKey = view.keyPrefix + key;
+    for (let i = 0; i < view.byteTiers.length; i++) {
+      const tier = view.byteTiers[i] as ByteTier;
+      const bytes = await this.guard(tier, 'get', tier.get(fullKey), view);
+      if (bytes === undefined) continue;
+      const entry = this.decode(view, tier, fullKey, bytes);
+      if (entry === undefined) continue;
+      const state = this.stateOf(entry, now);
+      if (state === 'fresh') {
+        if (tier.name === 'l2') view.counters.l2Hits++;
+        else view.counters.l3Hits++;
+        view.l1?.set(key, entry, this.weigh(key, bytes));
+        for (let j = 0; j < i; j++) {
+          const upper = view.byteTiers[j] as ByteTier;
+          if (upper.isHealthy()) void this.guard(upper, 'set', upper.set(fullKey, bytes, entry.staleUntil), view);
+        }
+        result.fresh = { entry, tier: tier.name };
+        return result;
+      }
+      if (state === 'stale' && (result.stale === undefined || result.stale.entry.createdAt < entry.createdAt)) {
+        result.stale = { entry, tier: tier.name };
+      }
+    }
+    return result;
+  }
+
+  /** Looks many keys up: L1 first, then one batched call per byte tier for what is still missing. */
+  async lookupMany(view: ClassView, keys: readonly string[]): Promise<Array<Entry | undefined>> {
+    this.assertOpen();
+    const now = Date.now();
+    const out: Array<Entry | undefined> = new Array(keys.length).fill(undefined);
+    let missing: number[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const inL1 = view.l1?.get(keys[i] as string);
+      if (inL1 !== undefined && this.stateOf(inL1, now) === 'fresh') {
+        out[i] = inL1;
+        view.counters.l1Hits++;
+      } else missing.push(i);
+    }
+    for (const tier of view.byteTiers) {
+      if (missing.length === 0) break;
+      const fullKeys = missing.map((i) => view.keyPrefix + (keys[i] as string));
+      const found = await this.guard(tier, 'getMany', tier.getMany(fullKeys), view);
+      if (found === undefined) continue;
+      const still: number[] = [];
+      missing.forEach((index, j) => {
+        const bytes = found[j];
+        const entry = bytes === undefined ? undefined : this.decode(view, tier, fullKeys[j] as string, bytes);
+        if (entry !== undefined && bytes !== undefined && this.stateOf(entry, now) === 'fresh') {
+          out[index] = entry;
+          if (tier.name === 'l2') view.counters.l2Hits++;
+          else view.counters.l3Hits++;
+          view.l1?.set(keys[index] as string, entry, this.weigh(keys[index] as string, bytes));
+        } else still.push(index);
+      });
+      missing = still;
+    }
+    view.counters.misses += missing.length;
+    return out;
+  }
+
+  /**
+   * Encodes an entry for the tiers of its class. Throws NOT_SERIALIZABLE or VALUE_TOO_LARGE before anything is
+   * written, so a bad value never replaces a good one.
+   */
+  encode(view: ClassView, entry: Entry): Uint8Array {
+    const bytes = encodeEntry(entry, { compressionThreshold: view.cls.compress ? this.options.compressionThreshold : 0 });
+    if (bytes.length > this.options.maxEntryBytes) {
+      throw new StrataError(ErrorCode.VALUE_TOO_LARGE, `the value is ${bytes.length} bytes encoded, over maxEntryBytes (${this.options.maxEntryBytes}); store it in parts or raise maxEntryBytes`, { details: { bytes: bytes.length, maxEntryBytes: this.options.maxEntryBytes } });
+    }
+    return bytes;
+  }
+
+  /** Writes an encoded entry to every tier of its class. Tier failures are counted, not thrown. */
+  async write(view: ClassView, key: string, entry: Entry, bytes: Uint8Array): Promise<void> {
+    this.assertOpen();
+    view.counters.sets++;
+    const run = this.running.get(view.keyPrefix + key);
+    if (run !== undefined) run.invalidated = true;
+    if (view.l1 !== undefined && !view.l1.set(key, entry, this.weigh(key, bytes))) view.l1.delete(key);
+    const fullKey = view.keyPrefix + key;
+    const replicas = view.cls.replicas;
+    await Promise.all(view.byteTiers.map((tier) => this.guard(tier, 'set', tier.set(fullKey, bytes, entry.staleUntil, tier.name === 'l2' && replicas > 0 ? { replicas } : undefined), view)));
+  }
+
+  /** Deletes keys from every tier of their class. */
+  async deleteKeys(view: ClassView, keys: readonly string[]): Promise<void> {
+    this.assertOpen();
+    this.dropLocal(view, keys);
+    view.counters.deletes += keys.length;
+    const fullKeys = keys.map((k) => view.keyPrefix + k);
+    await Promise.all(view.byteTiers.map((tier) => this.guard(tier, 'deleteMany', tier.deleteMany(fullKeys), view)));
+    this.emit('invalidate', { type: 'keys', namespace: view.namespace, className: view.cls.name, keys });
+  }
+
+  /** Drops keys from L1 and marks running factories for them, without touching shared tiers (a remote invalidation). */
+  dropLocal(view: ClassView, keys: readonly string[]): void {
+    for (const key of keys) {
+      view.l1?.delete(key);
+      const run = this.running.get(view.keyPrefix + key);
+      if (run !== undefined) run.invalidated = true;
+    }
+  }
+
+  /** Records a tag invalidation at `at` (ms since the epoch). */
+  invalidateTags(tags: readonly string[], at: number): void {
+    this.assertOpen();
+    for (const tag of tags) this.tags.invalidate(tag, at);
+    this.emit('invalidate', { type: 'tags', tags, at });
+  }
+
+  /** Empties a namespace in every tier. */
+  async clearNamespace(namespace: string): Promise<void> {
+    this.assertOpen();
+    for (const view of this.views.values()) {
+      if (view.namespace === namespace) view.l1?.clear();
+    }
+    for (const key of this.running.keys()) {
+      if (key.startsWith(`${this.options.prefix}:${namespace}:`)) (this.running.get(key) as { invalidated: boolean }).invalidated = true;
+    }
+    const pattern = `${this.options.prefix}:${namespace}:*`;
+    const tiers = [this.l2, this.l3].filter((t): t is ByteTier => t !== undefined);
+    await Promise.all(tiers.map((tier) => this.guard(tier, 'deletePattern', tier.deletePattern(pattern))));
+    this.emit('invalidate', { type: 'clear', namespace });
+  }
+
+  /** Deletes the keys of a class that match a glob pattern (`*`, `?`, `[…]`) in every tier. */
+  async deletePattern(view: ClassView, pattern: string): Promise<void> {
+    this.assertOpen();
+    if (view.l1 !== undefined) {
+      const re = globToRegExp(pattern);
+      for (const key of [...view.l1.keys()]) if (re.test(key)) view.l1.delete(key);
+    }
+    await Promise.all(view.byteTiers.map((tier) => this.guard(tier, 'deletePattern', tier.deletePattern(view.keyPrefix + pattern), view)));
+    this.emit('invalidate', { type: 'pattern', namespace: view.namespace, className: view.cls.name, pattern });
+  }
+
+  /**
+   * Marks a factory run for a key. A delete, set or invalidation of the key while it runs sets `invalidated`, and the
+   * factory's result is then returned to its callers but not stored: it may predate the change.
+   */
+  beginRun(view: ClassView, key: string): { invalidated: boolean } {
+    const run = { invalidated: false };
+    this.running.set(view.keyPrefix + key, run);
+    return run;
+  }
+
+  endRun(view: ClassView, key: string, run: { invalidated: boolean }): void {
+    const fullKey = view.keyPrefix + key;
+    if (this.running.get(fullKey) === run) this.running.delete(fullKey);
+  }
+
+  weigh(key: string, bytes: Uint8Array): number {
+    return bytes.length + key.length * 2 + L1_ENTRY_OVERHEAD;
+  }
+
+  /** Awaits a tier call; a rejection is counted and emitted and becomes `undefined`. */
+  async guard<T>(tier: ByteTier, operation: string, call: Promise<T>, view?: ClassView): Promise<T | undefined> {
+    try {
+      return await call;
+    } catch (error) {
+      if (view !== undefined) {
+        if (tier.name === 'l2') view.counters.l2Errors++;
+        else view.counters.l3Errors++;
+      }
+      this.emit('tier:error', { tier: tier.name, operation, error });
+      return undefined;
+    }
+  }
+
+  private decode(view: ClassView, tier: ByteTier, fullKey: string, bytes: Uint8Array): Entry | undefined {
+    try {
+      return decodeEntry(bytes);
+    } catch (error) {
+      view.counters.decodeErrors++;
+      const err = error instanceof StrataError ? error : new StrataError(ErrorCode.DECODE_FAILED, 'stored bytes did not decode', { cause: error });
+      this.emit('decode:error', { tier: tier.name, key: fullKey, error: err });
+      void this.guard(tier, 'delete', tier.delete(fullKey), view);
+      return undefined;
+    }
+  }
+
+  assertOpen(): void {
+    if (this.closed) throw new StrataError(ErrorCode.CLOSED, 'this cache was closed; create a new one with createStrata()');
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const tiers = [this.l2, this.l3].filter((t): t is ByteTier => t !== undefined);
+    await Promise.all(tiers.map((tier) => tier.close().catch((error: unknown) => this.emit('tier:error', { tier: tier.name, operation: 'close', error }))));
+    this.l1?.clear();
+  }
+
+  /** Milliseconds on the coarse clock, for the synchronous hit path. */
+  static now(): number {
+    return coarseNow();
+  }
+}
+
+/** A Redis-style glob (`*`, `?`, `[abc]`, `\x`) as a RegExp over the whole string. */
+export function globToRegExp(glob: string): RegExp {
+  let out = '^';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] as string;
+    if (c === '*') out += '.*';
+    else if (c === '?') out += '.';
+    else if (c === '\\' && i + 1 < glob.length) out += escapeRegExp(glob[++i] as string);
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 1);
+      if (end === -1) out += '\\[';
+      else {
+        let body = glob.slice(i + 1, end);
+        if (body.startsWith('^')) body = `^${body.slice(1).replace(/[\\\]]/g, '\\$&')}`;
+        else body = body.replace(/[\\\]^]/g, '\\$&');
+        out += `[${body}]`;
+        i = end;
+      }
+    } else out += escapeRegExp(c);
+  }
+  return new RegExp(`${out}$`, 's');
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

@@ -1,0 +1,15 @@
+export { createStrata } from './core/createStrata.js';
+export { Strata } from './core/strata.js';
+export type { Answer, CallOptions, Factory, FactoryContext, GetOrSetOptions, SetOptions, StrataStats } from './core/strata.js';
+export type { StrataEvents } from './core/tierStack.js';
+export type { InvalidationEvent } from './sync/events.js';
+export type { ClassStats } from './core/counters.js';
+export type { StrataOptions, L1Options, L3Options, FactoryTimeouts } from './config/options.js';
+export { DATA_CLASS_DEFAULTS } from './config/dataClasses.js';
+export type { DataClassOptions, BuiltInClass } from './config/dataClasses.js';
+export { PROFILES } from './config/profiles.js';
+export type { Profile, ProfileName } from './config/profiles.js';
+export type { Duration } from './config/duration.js';
+export { StrataError, ErrorCode, isStrataError } from './errors.js';
+export type { ByteTier, ByteWrite, ByteWriteOptions, TierName } from './tiers/tier.js';
+export type { Entry } from './codec/entry.js';
