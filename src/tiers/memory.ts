@@ -1,0 +1,528 @@
+import { ErrorCode, StrataError } from '../errors.js';
+import { FrequencySketch } from './policy/frequencySketch.js';
+import { HillClimber } from './policy/hillClimber.js';
+
+export interface MemoryTierOptions {
+  /** Upper bound of the summed weights of all entries (bytes for the cache, entry count for trace replay). */
+  maxBytes: number;
+  /** Entries heavier than this are refused (set returns false). Default: maxBytes / 8, at least 1. */
+  maxEntryBytes?: number;
+  /** 'tinylfu' (default): W-TinyLFU admission with an adaptive window; 'lru': plain LRU, for comparison. */
+  policy?: 'tinylfu' | 'lru';
+}
+
+export interface MemoryTierStats {
+  entries: number;
+  bytes: number;
+  maxBytes: number;
+  /** Entries removed to make room, including new entries the admission policy turned away. */
+  evictions: number;
+  /** Sets refused because the weight exceeded `maxEntryBytes`. */
+  rejected: number;
+  /** Current weight of the admission window (with the 'lru' policy, every entry lives there). */
+  windowBytes: number;
+}
+
+export interface MemoryPartition<T> {
+  /** Records an access (frequency + recency). Does not allocate on a hit; never async. */
+  get(key: string): T | undefined;
+  /** Looks without touching the policy. */
+  peek(key: string): T | undefined;
+  has(key: string): boolean;
+  /**
+   * Inserts or replaces; weight >= 1. Returns false when refused (weight > maxEntryBytes); a refused set removes
+   * any previous value of the key. An accepted entry may still be evicted right away when it is heavier than the
+   * admission window and less frequent than the main space's victim.
+   */
+  set(key: string, value: T, weight: number): boolean;
+  delete(key: string): boolean;
+  clear(): void;
+  keys(): IterableIterator<string>;
+  readonly size: number;
+}
+
+// Slots 0..2 are the sentinels of the three circular lists; a slot's queue id is its list's sentinel.
+const WINDOW = 0;
+const PROBATION = 1;
+const PROTECTED = 2;
+const FIRST_SLOT = 3;
+/** Share of the main space kept for entries that were hit at least once since they entered it. */
+const PROTECTED_FRACTION = 0.8;
+/** Starting share of the admission window; the hill climber moves it. */
+const INITIAL_WINDOW_FRACTION = 0.01;
+/** A candidate at least this frequent is occasionally admitted anyway, so forged-hot victims cannot block it. */
+const ADMIT_HASHDOS_THRESHOLD = 6;
+/** Upper bound of entries moved between window and main in one adjustment, to bound the pause. */
+const MAX_TRANSFER = 1000;
+const INITIAL_SLOTS = 1024;
+
+/**
+ * The in-process tier (L1): entries of any type, bounded by the sum of their weights.
+ *
+ * Policy: W-TinyLFU. New entries enter a small LRU window; an entry leaving the window competes with the main
+ * space's least recently used probation entry, and the one with the higher estimated frequency (a count-min sketch
+ * with aging) stays. The main space is a segmented LRU (probation, protected). A hill climber resizes the window
+ * from the observed hit rate, so recency-heavy workloads get a large window and frequency-heavy ones a small one.
+ *
+ * Layout (as in lru-cache): entries are slot indexes into shared columns (typed arrays for links, weights and
+ * hashes; plain arrays for keys, values and owners). A hit touches no object but the value and allocates nothing.
+ * Each partition maps its own keys to slots, so namespaced keys are never concatenated on the hit path.
+ */
+export class MemoryTier<T> {
+  private readonly maxBytes: number;
+  private readonly maxEntryBytes: number;
+  private readonly lru: boolean;
+  private readonly partitionsByName = new Map<string, Partition<T>>();
+  private readonly sketch: FrequencySketch;
+  private readonly climber: HillClimber;
+
+  private next: Int32Array;
+  private prev: Int32Array;
+  private queue: Uint8Array;
+  private weights: Float64Array;
+  private hashes: Int32Array;
+  private freeSlots: Int32Array;
+  private readonly slotKeys: string[] = [];
+  private readonly values: Array<T | undefined> = [];
+  private readonly owners: Array<Partition<T> | undefined> = [];
+  private capacity = 0;
+  private freeCount = 0;
+  private highWater = FIRST_SLOT;
+
+  private entries = 0;
+  private totalBytes = 0;
+  private windowBytes = 0;
+  private protectedBytes = 0;
+  private windowMax: number;
+  private protectedMax: number;
+  private evictions = 0;
+  private rejected = 0;
+  private hitsInSample = 0;
+  private missesInSample = 0;
+
+  constructor(options: MemoryTierOptions) {
+    const { maxBytes } = options;
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+      throw new StrataError(ErrorCode.INVALID_OPTION, `memory maxBytes must be a positive integer, got ${String(maxBytes)}`);
+    }
+    const maxEntryBytes = options.maxEntryBytes ?? Math.max(1, Math.floor(maxBytes / 8));
+    if (!Number.isFinite(maxEntryBytes) || maxEntryBytes < 1 || maxEntryBytes > maxBytes) {
+      throw new StrataError(
+        ErrorCode.INVALID_OPTION,
+        `memory maxEntryBytes must be between 1 and maxBytes (${maxBytes}), got ${String(maxEntryBytes)}`,
+      );
+    }
+    const policy = options.policy ?? 'tinylfu';
+    if (policy !== 'tinylfu' && policy !== 'lru') {
+      throw new StrataError(ErrorCode.INVALID_OPTION, `memory policy must be 'tinylfu' or 'lru', got ${String(policy)}`);
+    }
+    this.maxBytes = maxBytes;
+    this.maxEntryBytes = maxEntryBytes;
+    this.lru = policy === 'lru';
+    this.windowMax = this.lru ? maxBytes : Math.max(1, Math.floor(maxBytes * INITIAL_WINDOW_FRACTION));
+    this.protectedMax = Math.floor((maxBytes - this.windowMax) * PROTECTED_FRACTION);
+    this.climber = new HillClimber(maxBytes);
+    this.next = new Int32Array(0);
+    this.prev = new Int32Array(0);
+    this.queue = new Uint8Array(0);
+    this.weights = new Float64Array(0);
+    this.hashes = new Int32Array(0);
+    this.freeSlots = new Int32Array(0);
+    this.grow(Math.min(maxBytes + 1, INITIAL_SLOTS) + FIRST_SLOT);
+    this.sketch = new FrequencySketch(Math.min(maxBytes, this.capacity));
+    for (let s = WINDOW; s <= PROTECTED; s++) {
+      this.next[s] = s;
+      this.prev[s] = s;
+    }
+  }
+
+  /** A key space sharing this tier's budget and policy; the same name returns the same object. */
+  partition(name: string): MemoryPartition<T> {
+    let partition = this.partitionsByName.get(name);
+    if (partition === undefined) {
+      partition = new Partition<T>(this, hashString(0x9747b28c, name));
+      this.partitionsByName.set(name, partition);
+    }
+    return partition;
+  }
+
+  /** Drops every entry of every partition (frequency history is kept). */
+  clear(): void {
+    for (const partition of this.partitionsByName.values()) partition.clear();
+  }
+
+  stats(): MemoryTierStats {
+    return {
+      entries: this.entries,
+      bytes: this.totalBytes,
+      maxBytes: this.maxBytes,
+      evictions: this.evictions,
+      rejected: this.rejected,
+      windowBytes: this.windowBytes,
+    };
+  }
+
+  /** @internal The hit path: recency and frequency of `slot`, then its value. */
+  hit(slot: number): T | undefined {
+    this.hitsInSample++;
+    if (this.lru) {
+      this.moveToTail(slot, WINDOW);
+    } else {
+      this.sketch.increment(this.hashes[slot]!);
+      this.touch(slot);
+    }
+    return this.values[slot];
+  }
+
+  /** @internal */
+  miss(): void {
+    this.missesInSample++;
+  }
+
+  /** @internal */
+  valueAt(slot: number): T | undefined {
+    return this.values[slot];
+  }
+
+  /** @internal Inserts or replaces; `existing` is the key's current slot, if any. */
+  store(owner: Partition<T>, key: string, value: T, weight: number, existing: number | undefined): boolean {
+    if (!(weight >= 1) || !Number.isFinite(weight)) {
+      throw new StrataError(ErrorCode.INVALID_OPTION, `memory entry weight must be a finite number >= 1, got ${String(weight)}`);
+    }
+    if (weight > this.maxEntryBytes) {
+      if (existing !== undefined) this.remove(existing);
+      this.rejected++;
+      return false;
+    }
+    if (existing !== undefined) {
+      this.values[existing] = value;
+      const delta = weight - this.weights[existing]!;
+      this.weights[existing] = weight;
+      this.totalBytes += delta;
+      const queue = this.queue[existing];
+      if (queue === WINDOW) this.windowBytes += delta;
+      else if (queue === PROTECTED) this.protectedBytes += delta;
+      if (this.lru) this.moveToTail(existing, WINDOW);
+      else {
+        this.sketch.increment(this.hashes[existing]!);
+        this.touch(existing);
+      }
+    } else {
+      const slot = this.allocate();
+      const hash = hashString(owner.seed, key);
+      this.slotKeys[slot] = key;
+      this.values[slot] = value;
+      this.owners[slot] = owner;
+      this.hashes[slot] = hash;
+      this.weights[slot] = weight;
+      this.queue[slot] = WINDOW;
+      this.linkTail(slot, WINDOW);
+      this.windowBytes += weight;
+      this.totalBytes += weight;
+      this.entries++;
+      owner.slots.set(key, slot);
+      if (!this.lru) this.sketch.increment(hash);
+    }
+    if (!this.lru && this.hitsInSample + this.missesInSample >= this.sketch.period) this.climb();
+    if (this.totalBytes > this.maxBytes || this.windowBytes > this.windowMax) this.evict();
+    return true;
+  }
+
+  /** @internal Unlinks and frees `slot`, and forgets it in its partition. */
+  remove(slot: number): void {
+    const owner = this.owners[slot]!;
+    owner.slots.delete(this.slotKeys[slot]!);
+    this.release(slot);
+  }
+
+  /** @internal Frees `slot` without touching its partition's map (the partition is clearing it). */
+  release(slot: number): void {
+    this.unlink(slot);
+    const weight = this.weights[slot]!;
+    const queue = this.queue[slot];
+    if (queue === WINDOW) this.windowBytes -= weight;
+    else if (queue === PROTECTED) this.protectedBytes -= weight;
+    this.totalBytes -= weight;
+    this.entries--;
+    this.slotKeys[slot] = '';
+    this.values[slot] = undefined;
+    this.owners[slot] = undefined;
+    this.freeSlots[this.freeCount++] = slot;
+  }
+
+  /** Recency update for W-TinyLFU: a probation entry that is hit again earns a place in the protected segment. */
+  private touch(slot: number): void {
+    const queue = this.queue[slot]!;
+    if (queue !== PROBATION) {
+      this.moveToTail(slot, queue);
+      return;
+    }
+    this.queue[slot] = PROTECTED;
+    this.moveToTail(slot, PROTECTED);
+    this.protectedBytes += this.weights[slot]!;
+    this.demoteProtectedOverflow();
+  }
+
+  private demoteProtectedOverflow(): void {
+    while (this.protectedBytes > this.protectedMax) {
+      const slot = this.next[PROTECTED]!;
+      if (slot === PROTECTED) return;
+      this.protectedBytes -= this.weights[slot]!;
+      this.queue[slot] = PROBATION;
+      this.moveToTail(slot, PROBATION);
+    }
+  }
+
+  private evict(): void {
+    if (this.lru) {
+      while (this.totalBytes > this.maxBytes && this.next[WINDOW] !== WINDOW) this.evictSlot(this.next[WINDOW]!);
+      return;
+    }
+    // Entries overflowing the window move to the probation tail; they are this round's admission candidates.
+    let candidate = -1;
+    while (this.windowBytes > this.windowMax) {
+      const slot = this.next[WINDOW]!;
+      if (slot === WINDOW) break;
+      this.windowBytes -= this.weights[slot]!;
+      this.queue[slot] = PROBATION;
+      this.moveToTail(slot, PROBATION);
+      if (candidate === -1) candidate = slot;
+    }
+    let victimQueue = PROBATION;
+    let victim = this.next[PROBATION]!;
+    while (this.totalBytes > this.maxBytes) {
+      if (candidate === -1) {
+        this.evictSlot(this.leastRecentlyUsed());
+        continue;
+      }
+      if (victim === candidate || victim === victimQueue) {
+        if (victimQueue === PROBATION) {
+          victimQueue = PROTECTED;
+          victim = this.next[PROTECTED]!;
+          continue;
+        }
+        const loser = candidate;
+        candidate = this.nextCandidate(candidate);
+        this.evictSlot(loser);
+        continue;
+      }
+      if (this.admit(this.hashes[candidate]!, this.hashes[victim]!)) {
+        const loser = victim;
+        victim = this.next[victim]!;
+        this.evictSlot(loser);
+      } else {
+        const loser = candidate;
+        candidate = this.nextCandidate(candidate);
+        this.evictSlot(loser);
+      }
+    }
+  }
+
+  private nextCandidate(candidate: number): number {
+    const following = this.next[candidate]!;
+    return following === PROBATION ? -1 : following;
+  }
+
+  private leastRecentlyUsed(): number {
+    for (const queue of [PROBATION, PROTECTED, WINDOW]) {
+      const slot = this.next[queue]!;
+      if (slot !== queue) return slot;
+    }
+    throw new Error('memory tier over budget with no entry left');
+  }
+
+  /** TinyLFU: the candidate replaces the victim only if it was seen more often recently. */
+  private admit(candidateHash: number, victimHash: number): boolean {
+    const candidateFrequency = this.sketch.frequency(candidateHash);
+    const victimFrequency = this.sketch.frequency(victimHash);
+    if (candidateFrequency > victimFrequency) return true;
+    if (candidateFrequency < ADMIT_HASHDOS_THRESHOLD) return false;
+    return (this.nextRandom() & 127) === 0;
+  }
+
+  private randomState = 0x2545f491;
+
+  /** xorshift32: deterministic, so a replay gives the same hit ratio every run. */
+  private nextRandom(): number {
+    let x = this.randomState;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.randomState = x;
+    return x >>> 0;
+  }
+
+  private evictSlot(slot: number): void {
+    this.evictions++;
+    this.remove(slot);
+  }
+
+  private climb(): void {
+    const amount = this.climber.adjustment(this.hitsInSample, this.missesInSample);
+    this.hitsInSample = 0;
+    this.missesInSample = 0;
+    if (amount > 0) this.growWindow(amount);
+    else if (amount < 0) this.shrinkWindow(-amount);
+  }
+
+  private growWindow(amount: number): void {
+    let quota = Math.floor(Math.min(amount, this.protectedMax));
+    this.protectedMax -= quota;
+    this.windowMax += quota;
+    this.demoteProtectedOverflow();
+    for (let moved = 0; moved < MAX_TRANSFER; moved++) {
+      let slot = this.next[PROBATION]!;
+      if (slot === PROBATION) slot = this.next[PROTECTED]!;
+      if (slot === PROTECTED) break;
+      const weight = this.weights[slot]!;
+      if (weight > quota) break;
+      quota -= weight;
+      if (this.queue[slot] === PROTECTED) this.protectedBytes -= weight;
+      this.windowBytes += weight;
+      this.queue[slot] = WINDOW;
+      this.moveToTail(slot, WINDOW);
+    }
+    this.protectedMax += quota;
+    this.windowMax -= quota;
+  }
+
+  private shrinkWindow(amount: number): void {
+    let quota = Math.floor(Math.min(amount, Math.max(0, this.windowMax - 1)));
+    this.protectedMax += quota;
+    this.windowMax -= quota;
+    for (let moved = 0; moved < MAX_TRANSFER; moved++) {
+      const slot = this.next[WINDOW]!;
+      if (slot === WINDOW) break;
+      const weight = this.weights[slot]!;
+      if (weight > quota) break;
+      quota -= weight;
+      this.windowBytes -= weight;
+      this.queue[slot] = PROBATION;
+      this.moveToTail(slot, PROBATION);
+    }
+    this.protectedMax -= quota;
+    this.windowMax += quota;
+  }
+
+  private allocate(): number {
+    if (this.freeCount > 0) return this.freeSlots[--this.freeCount]!;
+    if (this.highWater === this.capacity) {
+      this.grow(this.capacity * 2);
+      if (!this.lru) this.sketch.ensureCapacity(Math.min(this.maxBytes, this.capacity));
+    }
+    return this.highWater++;
+  }
+
+  private grow(capacity: number): void {
+    this.next = resized(this.next, new Int32Array(capacity));
+    this.prev = resized(this.prev, new Int32Array(capacity));
+    this.queue = resized(this.queue, new Uint8Array(capacity));
+    this.weights = resized(this.weights, new Float64Array(capacity));
+    this.hashes = resized(this.hashes, new Int32Array(capacity));
+    this.freeSlots = resized(this.freeSlots, new Int32Array(capacity));
+    for (let i = this.capacity; i < capacity; i++) {
+      this.slotKeys.push('');
+      this.values.push(undefined);
+      this.owners.push(undefined);
+    }
+    this.capacity = capacity;
+  }
+
+  private moveToTail(slot: number, list: number): void {
+    const next = this.next;
+    const prev = this.prev;
+    const before = prev[slot]!;
+    const after = next[slot]!;
+    next[before] = after;
+    prev[after] = before;
+    const tail = prev[list]!;
+    next[tail] = slot;
+    prev[slot] = tail;
+    next[slot] = list;
+    prev[list] = slot;
+  }
+
+  private linkTail(slot: number, list: number): void {
+    const tail = this.prev[list]!;
+    this.next[tail] = slot;
+    this.prev[slot] = tail;
+    this.next[slot] = list;
+    this.prev[list] = slot;
+  }
+
+  private unlink(slot: number): void {
+    const before = this.prev[slot]!;
+    const after = this.next[slot]!;
+    this.next[before] = after;
+    this.prev[after] = before;
+  }
+}
+
+/** One key space of a `MemoryTier`: its own key → slot map over the tier's shared columns. */
+class Partition<T> implements MemoryPartition<T> {
+  /** @internal */
+  readonly slots = new Map<string, number>();
+
+  constructor(
+    private readonly tier: MemoryTier<T>,
+    /** @internal Mixed into key hashes, so equal keys of two partitions have distinct frequencies. */
+    readonly seed: number,
+  ) {}
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  get(key: string): T | undefined {
+    const slot = this.slots.get(key);
+    if (slot === undefined) {
+      this.tier.miss();
+      return undefined;
+    }
+    return this.tier.hit(slot);
+  }
+
+  peek(key: string): T | undefined {
+    const slot = this.slots.get(key);
+    return slot === undefined ? undefined : this.tier.valueAt(slot);
+  }
+
+  has(key: string): boolean {
+    return this.slots.has(key);
+  }
+
+  set(key: string, value: T, weight: number): boolean {
+    return this.tier.store(this, key, value, weight, this.slots.get(key));
+  }
+
+  delete(key: string): boolean {
+    const slot = this.slots.get(key);
+    if (slot === undefined) return false;
+    this.tier.remove(slot);
+    return true;
+  }
+
+  clear(): void {
+    for (const slot of this.slots.values()) this.tier.release(slot);
+    this.slots.clear();
+  }
+
+  keys(): IterableIterator<string> {
+    return this.slots.keys();
+  }
+}
+
+function resized<A extends Int32Array | Uint8Array | Float64Array>(old: A, fresh: A): A {
+  fresh.set(old);
+  return fresh;
+}
+
+/** FNV-1a over UTF-16 code units; the sketch re-mixes it, so its weak avalanche does not matter. */
+function hashString(seed: number, text: string): number {
+  let h = (0x811c9dc5 ^ seed) | 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h;
+}

@@ -1,0 +1,127 @@
+/**
+ * A 4-bit count-min sketch estimating how often a hash was seen recently, with periodic aging.
+ *
+ * Layout (after Caffeine's FrequencySketch, written anew for 32-bit words): the table is a Uint32Array of
+ * 8 nibble counters per word, grouped in 64-byte blocks of 16 words. A hash picks one block, so its four
+ * counters (one per row, each row owning 4 words of the block) share a cache line. There are about 16
+ * counters per expected entry; a counter saturates at 15.
+ *
+ * Aging: after `10 × capacity` increments every counter is halved, so old popularity fades and a key that
+ * was hot yesterday cannot block today's keys forever.
+ */
+export class FrequencySketch {
+  private table: Uint32Array;
+  private blockMask = 0;
+  private sampleSize = 0;
+  private additions = 0;
+
+  constructor(expectedEntries: number) {
+    this.table = new Uint32Array(0);
+    this.ensureCapacity(expectedEntries);
+  }
+
+  /** Number of increments between two agings. */
+  get period(): number {
+    return this.sampleSize;
+  }
+
+  /**
+   * Grows the table for `expectedEntries` distinct keys (never shrinks). Growing forgets every count:
+   * it happens a logarithmic number of times, while the cache warms up.
+   */
+  ensureCapacity(expectedEntries: number): void {
+    const wanted = nextPowerOfTwo(Math.max(8, Math.min(expectedEntries, 1 << 26)));
+    const words = wanted * 2;
+    if (words <= this.table.length) return;
+    this.table = new Uint32Array(words);
+    this.blockMask = (words >>> 4) - 1;
+    this.sampleSize = 10 * wanted;
+    this.additions = 0;
+  }
+
+  /** The estimated number of recent occurrences of `hash`, 0..15. */
+  frequency(hash: number): number {
+    const spread = spreadHash(hash);
+    const block = (spread & this.blockMask) << 4;
+    const counters = rehash(spread);
+    const table = this.table;
+    let min = 15;
+    for (let row = 0; row < 4; row++) {
+      const h = counters >>> (row << 3);
+      const word = table[block + (row << 2) + (h & 3)]!;
+      const count = (word >>> (((h >>> 2) & 7) << 2)) & 15;
+      if (count < min) min = count;
+    }
+    return min;
+  }
+
+  /** Records one occurrence of `hash`. */
+  increment(hash: number): void {
+    const spread = spreadHash(hash);
+    const block = (spread & this.blockMask) << 4;
+    const counters = rehash(spread);
+    const table = this.table;
+    let added = false;
+    for (let row = 0; row < 4; row++) {
+      const h = counters >>> (row << 3);
+      const index = block + (row << 2) + (h & 3);
+      const shift = ((h >>> 2) & 7) << 2;
+      const word = table[index]!;
+      if (((word >>> shift) & 15) !== 15) {
+        table[index] = word + (1 << shift);
+        added = true;
+      }
+    }
+    if (added && ++this.additions >= this.sampleSize) this.age();
+  }
+
+  /** Forgets every count (used when the cache is cleared). */
+  clear(): void {
+    this.table.fill(0);
+    this.additions = 0;
+  }
+
+  /** Halves every counter; `additions` drops by the halved total, counting the odd remainders lost. */
+  private age(): void {
+    const table = this.table;
+    let odd = 0;
+    for (let i = 0; i < table.length; i++) {
+      const word = table[i]!;
+      odd += bitCount(word & 0x11111111);
+      table[i] = (word >>> 1) & 0x77777777;
+    }
+    this.additions = (this.additions - (odd >>> 2)) >>> 1;
+  }
+}
+
+/** Murmur3's finaliser: every input bit affects every output bit, so nearby hashes land in distant blocks. */
+function spreadHash(hash: number): number {
+  let x = hash | 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/** A second, independent mix: its four bytes choose the counter of each row inside the block. */
+function rehash(spread: number): number {
+  let x = Math.imul(spread, 0x9e3779b1);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x2c1b3c6d);
+  x ^= x >>> 12;
+  return x >>> 0;
+}
+
+function bitCount(v: number): number {
+  let x = v - ((v >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}
+
+function nextPowerOfTwo(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
