@@ -3,7 +3,9 @@ import { StrataError } from '../errors.js';
 import type { Command } from './command.js';
 
 /** Sub-commands load lazily so `strata trace` does not pay for the server's imports. */
-const commands: Record<string, () => Promise<Command>> = {};
+const commands: Record<string, () => Promise<Command>> = {
+  redis: async () => (await import('./commands/redis.js')).default,
+};
 
 function help(): string {
   const names = Object.keys(commands).sort();
