@@ -1,0 +1,139 @@
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { resolveRedisConfig, type RedisConnectionOptions, type RedisMode, type ResolvedRedisConfig } from './redisConfig.js';
+
+/** The outcome of the last periodic PING. */
+export interface RedisHealthCheck {
+  ok: boolean;
+  /** Round trip of the PING in ms; undefined when it failed. */
+  latencyMs: number | undefined;
+  /** When it ran (ms since the epoch); 0 before the first check. */
+  checkedAt: number;
+  /** Why it failed. */
+  error: string | undefined;
+}
+
+/** One Redis connection (a single client, or a Cluster client with one connection per node) and what it was built from. */
+export interface RedisConnection {
+  readonly mode: RedisMode;
+  readonly config: ResolvedRedisConfig;
+  readonly client: Redis | Cluster;
+  /** The last error the client reported (connection refused, reset…), for diagnostics. */
+  readonly lastError: Error | undefined;
+  /** The masters: every cluster master, or the one client. */
+  masters(): Redis[];
+  healthCheck(): RedisHealthCheck;
+  close(): Promise<void>;
+}
+
+/** Reconnect quickly on loopback and in a failover, but never more often than every 100 ms. */
+function reconnectDelay(times: number): number {
+  return Math.min(times * 100, 1000);
+}
+
+function commonOptions(config: ResolvedRedisConfig): RedisOptions {
+  return {
+    username: config.username,
+    password: config.password,
+    tls: config.tls,
+    connectTimeout: config.connectTimeoutMs,
+    commandTimeout: config.commandTimeoutMs > 0 ? config.commandTimeoutMs : undefined,
+    socketTimeout: config.socketTimeoutMs > 0 ? config.socketTimeoutMs : undefined,
+    // 0 fails in-flight commands as soon as the connection drops, so the circuit breaker sees the outage at once.
+    maxRetriesPerRequest: config.retryOnTimeout ? 1 : 0,
+    enableAutoPipelining: true,
+  };
+}
+
+function buildClient(config: ResolvedRedisConfig): Redis | Cluster {
+  const common = commonOptions(config);
+  if (config.mode === 'cluster') {
+    const options: ClusterOptions = {
+      scaleReads: 'master',
+      enableAutoPipelining: true,
+      clusterRetryStrategy: reconnectDelay,
+      retryDelayOnFailover: 100,
+      retryDelayOnClusterDown: 100,
+      retryDelayOnTryAgain: 100,
+      slotsRefreshTimeout: Math.max(1000, config.connectTimeoutMs),
+      // After a failover the promoted replica is found without waiting for a MOVED reply.
+      slotsRefreshInterval: 2000,
+      redisOptions: { ...common, enableAutoPipelining: true },
+      // With TLS the certificate names the host, so the name must reach the TLS layer unresolved.
+      dnsLookup: config.tls === undefined ? undefined : (address, callback) => callback(null, address),
+    };
+    return new Cluster(config.nodes, options);
+  }
+  if (config.mode === 'sentinel') {
+    return new Redis({
+      ...common,
+      db: config.db,
+      sentinels: config.sentinels,
+      name: config.name,
+      enableTLSForSentinelMode: config.tls !== undefined,
+      sentinelRetryStrategy: reconnectDelay,
+      retryStrategy: reconnectDelay,
+      failoverDetector: true,
+    });
+  }
+  const [node] = config.nodes;
+  return new Redis({ ...common, host: node?.host, port: node?.port, db: config.db, retryStrategy: reconnectDelay });
+}
+
+class IoredisConnection implements RedisConnection {
+  readonly mode: RedisMode;
+  readonly config: ResolvedRedisConfig;
+  readonly client: Redis | Cluster;
+  lastError: Error | undefined;
+  private lastCheck: RedisHealthCheck = { ok: true, latencyMs: undefined, checkedAt: 0, error: undefined };
+  private readonly timer: NodeJS.Timeout | undefined;
+
+  constructor(config: ResolvedRedisConfig) {
+    this.mode = config.mode;
+    this.config = config;
+    this.client = buildClient(config);
+    // Without a listener ioredis would re-emit connection errors as an uncaught 'error' event.
+    this.client.on('error', (err: Error) => {
+      this.lastError = err;
+    });
+    if (config.healthCheckIntervalMs > 0) {
+      this.timer = setInterval(() => void this.ping(), config.healthCheckIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  private async ping(): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.client.ping();
+      this.lastCheck = { ok: true, latencyMs: performance.now() - started, checkedAt: Date.now(), error: undefined };
+    } catch (err) {
+      this.lastCheck = { ok: false, latencyMs: undefined, checkedAt: Date.now(), error: String(err) };
+    }
+  }
+
+  masters(): Redis[] {
+    return this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+  }
+
+  healthCheck(): RedisHealthCheck {
+    return { ...this.lastCheck };
+  }
+
+  async close(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+  }
+}
+
+/**
+ * Connects to Redis from a URL or options (see `RedisConnectionOptions` for the URL schemes).
+ * Invalid settings throw a StrataError `INVALID_REDIS_CONFIG`; an unreachable server does not throw:
+ * commands fail until it is back, and the client keeps reconnecting.
+ */
+export function createRedisClient(config: string | RedisConnectionOptions): RedisConnection {
+  return new IoredisConnection(resolveRedisConfig(config));
+}

@@ -1,0 +1,131 @@
+import { ErrorCode, StrataError } from '../errors.js';
+
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+export interface CircuitBreakerOptions {
+  /** Failures within `windowMs` that open the circuit. */
+  failureThreshold?: number;
+  /** Only failures this recent count towards `failureThreshold`. */
+  windowMs?: number;
+  /** How long the circuit stays open before letting trial calls through. */
+  openDurationMs?: number;
+  /** Trial calls admitted while half-open; all of them must succeed to close the circuit. */
+  halfOpenTrials?: number;
+  /** Which errors count as failures of the protected resource; default: every error. */
+  isFailure?: (err: unknown) => boolean;
+  /** Clock in ms; tests pass their own. */
+  now?: () => number;
+  /** Names the protected resource in CIRCUIT_OPEN messages. */
+  name?: string;
+}
+
+export type CircuitStateListener = (to: CircuitState, from: CircuitState) => void;
+
+const DEFAULTS = { failureThreshold: 5, windowMs: 10_000, openDurationMs: 2_000, halfOpenTrials: 1 };
+
+/**
+ * Closed: calls pass and failures are counted. `failureThreshold` failures within `windowMs` open it.
+ * Open: calls reject at once with CIRCUIT_OPEN for `openDurationMs`, then it turns half-open.
+ * Half-open: up to `halfOpenTrials` calls pass; one failure re-opens it, `halfOpenTrials` successes close it.
+ */
+export class CircuitBreaker {
+  private readonly failureThreshold: number;
+  private readonly windowMs: number;
+  private readonly openDurationMs: number;
+  private readonly halfOpenTrials: number;
+  private readonly isFailure: (err: unknown) => boolean;
+  private readonly now: () => number;
+  private readonly name: string;
+  private current: CircuitState = 'closed';
+  /** Times of recent failures, oldest first, at most `failureThreshold` of them. */
+  private failures: number[] = [];
+  private openedAt = 0;
+  private trialsStarted = 0;
+  private trialsSucceeded = 0;
+  private readonly listeners = new Set<CircuitStateListener>();
+  /** How many calls were rejected without being attempted. */
+  rejected = 0;
+
+  constructor(options: CircuitBreakerOptions = {}) {
+    const positive = (name: string, value: number | undefined, fallback: number): number => {
+      if (value === undefined) return fallback;
+      if (!Number.isFinite(value) || value <= 0) {
+        throw new StrataError(ErrorCode.INVALID_OPTION, `circuit breaker ${name} must be a positive number (got ${value})`);
+      }
+      return value;
+    };
+    this.failureThreshold = positive('failureThreshold', options.failureThreshold, DEFAULTS.failureThreshold);
+    this.windowMs = positive('windowMs', options.windowMs, DEFAULTS.windowMs);
+    this.openDurationMs = positive('openDurationMs', options.openDurationMs, DEFAULTS.openDurationMs);
+    this.halfOpenTrials = positive('halfOpenTrials', options.halfOpenTrials, DEFAULTS.halfOpenTrials);
+    this.isFailure = options.isFailure ?? (() => true);
+    this.now = options.now ?? Date.now;
+    this.name = options.name ?? 'resource';
+  }
+
+  /** The state now; an open circuit whose open duration has passed reports half-open. */
+  get state(): CircuitState {
+    if (this.current === 'open' && this.now() - this.openedAt >= this.openDurationMs) this.transition('half-open');
+    return this.current;
+  }
+
+  /** Subscribes to state changes; returns the unsubscribe function. */
+  onStateChange(listener: CircuitStateListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Runs `call` if the circuit allows it; otherwise rejects at once with CIRCUIT_OPEN. Never throws synchronously. */
+  async execute<T>(call: () => Promise<T>): Promise<T> {
+    const state = this.state;
+    if (state === 'open' || (state === 'half-open' && this.trialsStarted >= this.halfOpenTrials)) {
+      this.rejected++;
+      throw new StrataError(ErrorCode.CIRCUIT_OPEN, `${this.name} is failing: circuit open, call not attempted`);
+    }
+    if (state === 'half-open') this.trialsStarted++;
+    let result: T;
+    try {
+      result = await call();
+    } catch (err) {
+      if (this.isFailure(err)) this.recordFailure();
+      else this.recordSuccess(state);
+      throw err;
+    }
+    this.recordSuccess(state);
+    return result;
+  }
+
+  private recordSuccess(stateAtStart: CircuitState): void {
+    if (this.current !== 'half-open' || stateAtStart !== 'half-open') return;
+    this.trialsSucceeded++;
+    if (this.trialsSucceeded >= this.halfOpenTrials) this.transition('closed');
+  }
+
+  private recordFailure(): void {
+    const now = this.now();
+    if (this.current === 'half-open') {
+      this.open(now);
+      return;
+    }
+    if (this.current === 'open') return;
+    this.failures.push(now);
+    while (this.failures.length > 0 && now - (this.failures[0] as number) > this.windowMs) this.failures.shift();
+    if (this.failures.length > this.failureThreshold) this.failures.shift();
+    if (this.failures.length >= this.failureThreshold) this.open(now);
+  }
+
+  private open(now: number): void {
+    this.openedAt = now;
+    this.transition('open');
+  }
+
+  private transition(to: CircuitState): void {
+    const from = this.current;
+    if (from === to) return;
+    this.current = to;
+    this.failures = [];
+    this.trialsStarted = 0;
+    this.trialsSucceeded = 0;
+    for (const listener of this.listeners) listener(to, from);
+  }
+}

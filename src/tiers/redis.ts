@@ -1,0 +1,339 @@
+import calculateSlot from 'cluster-key-slot';
+import { Cluster, type Redis } from 'ioredis';
+import { ErrorCode, StrataError, isStrataError } from '../errors.js';
+import type { RedisConnection } from '../redis/connection.js';
+import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from '../resilience/circuitBreaker.js';
+import { withTimeout } from '../resilience/timeout.js';
+import type { ByteTier, ByteWrite, ByteWriteOptions } from './tier.js';
+
+export interface RedisTierOptions {
+  /** Soft timeout of one call in ms; a multi-key call gets this much per 1,000 keys. */
+  timeoutMs?: number;
+  /** How long `WAIT` waits for replicas to acknowledge a replicated write; added to the write's soft timeout. */
+  replicaWaitTimeoutMs?: number;
+  /** Soft timeout of a whole `deletePattern` (a SCAN over every master). */
+  scanTimeoutMs?: number;
+  /** `COUNT` hint per SCAN step. */
+  scanCount?: number;
+  /** Extra attempts for a failed write before it is dropped (and counted). */
+  writeRetries?: number;
+  /** Retry n waits n times this long. */
+  writeRetryDelayMs?: number;
+  /** The breaker's settings, or a breaker shared with other users of the same Redis. */
+  breaker?: CircuitBreakerOptions | CircuitBreaker;
+}
+
+/** Counters since the tier was created. */
+export interface RedisTierStats {
+  hits: number;
+  misses: number;
+  /** Failed calls of any kind (timeouts and circuit rejections included). */
+  errors: number;
+  timeouts: number;
+  /** Calls rejected at once because the circuit was open. */
+  circuitRejections: number;
+  /** Writes and deletes given up after their retries. */
+  droppedWrites: number;
+  /** Replicated writes that fewer replicas than asked acknowledged. */
+  unacknowledgedWrites: number;
+  /** Keys under the prefix that held another Redis type (read as misses). */
+  wrongTypeKeys: number;
+  breaker: CircuitState;
+}
+
+const DEFAULTS = {
+  timeoutMs: 500,
+  replicaWaitTimeoutMs: 500,
+  scanTimeoutMs: 30_000,
+  scanCount: 1000,
+  writeRetries: 2,
+  writeRetryDelayMs: 50,
+};
+
+/** Reply errors that mean the server (not the command) is unavailable, so they count against the breaker. */
+const OUTAGE_REPLIES = /^(CLUSTERDOWN|LOADING|MASTERDOWN|READONLY|TRYAGAIN|BUSY|NOREPLICAS)/;
+
+function isReplyError(err: unknown): err is Error {
+  return err instanceof Error && err.name === 'ReplyError';
+}
+
+function isOutage(err: unknown): boolean {
+  if (isStrataError(err)) return err.code === ErrorCode.TIMEOUT;
+  if (isReplyError(err)) return OUTAGE_REPLIES.test(err.message);
+  return true;
+}
+
+function isWrongType(err: unknown): boolean {
+  return isReplyError(err) && err.message.startsWith('WRONGTYPE');
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+type PipelineReplies = Array<[Error | null, unknown]>;
+
+/**
+ * L2: one Redis string per entry (the encoded envelope) with `PX` = hard expiry.
+ * Every call goes through a circuit breaker and a soft timeout; multi-key calls are grouped by the cluster node
+ * owning their slots and sent as one pipeline per node, so no command ever spans slots.
+ * The tier owns its connection: `close()` closes it.
+ */
+export class RedisTier implements ByteTier {
+  readonly name = 'l2' as const;
+  readonly breaker: CircuitBreaker;
+  private readonly connection: RedisConnection;
+  private readonly prefix: string;
+  private readonly options: Required<Omit<RedisTierOptions, 'breaker'>>;
+  private closed = false;
+  private readonly counters = {
+    hits: 0,
+    misses: 0,
+    errors: 0,
+    timeouts: 0,
+    droppedWrites: 0,
+    unacknowledgedWrites: 0,
+    wrongTypeKeys: 0,
+  };
+
+  constructor(connection: RedisConnection, options: RedisTierOptions = {}) {
+    this.connection = connection;
+    this.prefix = connection.config.keyPrefix;
+    const merged = { ...DEFAULTS };
+    for (const key of Object.keys(DEFAULTS) as Array<keyof typeof DEFAULTS>) {
+      const value = options[key];
+      if (value === undefined) continue;
+      if (!Number.isInteger(value) || value < 0) {
+        throw new StrataError(ErrorCode.INVALID_OPTION, `RedisTier ${key} must be a non-negative integer (got ${String(value)})`);
+      }
+      merged[key] = value;
+    }
+    this.options = merged;
+    this.breaker =
+      options.breaker instanceof CircuitBreaker
+        ? options.breaker
+        : new CircuitBreaker({ name: 'Redis (L2)', isFailure: isOutage, ...options.breaker });
+  }
+
+  private get client(): Redis | Cluster {
+    return this.connection.client;
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const fullKey = this.fullKey(key);
+    const value = await this.call('GET', this.options.timeoutMs, () =>
+      this.client.getBuffer(fullKey).catch((err: unknown) => {
+        if (isWrongType(err)) return 'wrongtype' as const;
+        throw err;
+      }),
+    );
+    return this.countRead(value);
+  }
+
+  async getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
+    if (!Array.isArray(keys)) throw new StrataError(ErrorCode.INVALID_KEY, 'getMany needs an array of keys');
+    if (keys.length === 0) return [];
+    const fullKeys = keys.map((k) => this.fullKey(k));
+    const results = new Array<Uint8Array | undefined>(keys.length);
+    await this.call(`GET of ${keys.length} keys`, this.scaled(keys.length), () =>
+      this.perNode(fullKeys, async (indices, pipeline) => {
+        for (const i of indices) pipeline.getBuffer(fullKeys[i] as string);
+        const replies = await this.exec(pipeline);
+        indices.forEach((index, n) => {
+          const [err, value] = replies[n] as [Error | null, unknown];
+          if (err !== null && !isWrongType(err)) throw err;
+          results[index] = this.countRead(err === null ? (value as Buffer | null) : 'wrongtype');
+        });
+      }),
+    );
+    return results;
+  }
+
+  async set(key: string, bytes: Uint8Array, hardExpiresAt: number, options: ByteWriteOptions = {}): Promise<void> {
+    await this.setMany([{ key, bytes, hardExpiresAt }], options);
+  }
+
+  async setMany(items: readonly ByteWrite[], options: ByteWriteOptions = {}): Promise<void> {
+    if (!Array.isArray(items)) throw new StrataError(ErrorCode.INVALID_OPTION, 'setMany needs an array of { key, bytes, hardExpiresAt }');
+    const replicas = options.replicas ?? 0;
+    if (!Number.isInteger(replicas) || replicas < 0) throw new StrataError(ErrorCode.INVALID_OPTION, 'replicas must be a non-negative integer');
+    const now = Date.now();
+    const writes: Array<{ key: string; value: Buffer; px: number | undefined }> = [];
+    for (const item of items) {
+      if (!(item.bytes instanceof Uint8Array)) throw new StrataError(ErrorCode.INVALID_OPTION, 'bytes must be a Uint8Array');
+      if (typeof item.hardExpiresAt !== 'number' || Number.isNaN(item.hardExpiresAt)) {
+        throw new StrataError(ErrorCode.INVALID_TTL, 'hardExpiresAt must be a time in ms since the epoch (or Infinity)');
+      }
+      const px = item.hardExpiresAt === Infinity ? undefined : Math.ceil(item.hardExpiresAt - now);
+      if (px !== undefined && px <= 0) continue;
+      writes.push({ key: this.fullKey(item.key), value: asBuffer(item.bytes), px });
+    }
+    if (writes.length === 0) return;
+    const keys = writes.map((w) => w.key);
+    const timeoutMs = this.scaled(writes.length) + (replicas > 0 ? this.options.replicaWaitTimeoutMs : 0);
+    await this.write(`SET of ${writes.length} keys`, timeoutMs, () =>
+      this.perNode(keys, async (indices, pipeline) => {
+        for (const i of indices) {
+          const { key, value, px } = writes[i] as (typeof writes)[number];
+          if (px === undefined) pipeline.set(key, value);
+          else pipeline.set(key, value, 'PX', px);
+        }
+        // WAIT in the same pipeline runs on the node that took these writes, after them.
+        if (replicas > 0) pipeline.wait(replicas, this.options.replicaWaitTimeoutMs);
+        const replies = await this.exec(pipeline);
+        for (const [err] of replies) if (err !== null) throw err;
+        if (replicas > 0) {
+          const acknowledged = Number((replies[replies.length - 1] as [null, unknown])[1]);
+          if (acknowledged < replicas) {
+            this.counters.unacknowledgedWrites++;
+            throw new StrataError(
+              ErrorCode.TIER_FAILURE,
+              `Redis write of ${indices.length} keys acknowledged by ${acknowledged} of ${replicas} replicas within ${this.options.replicaWaitTimeoutMs} ms`,
+              { details: { acknowledged, replicas } },
+            );
+          }
+        }
+      }),
+    );
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.deleteMany([key]);
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    if (!Array.isArray(keys)) throw new StrataError(ErrorCode.INVALID_KEY, 'deleteMany needs an array of keys');
+    if (keys.length === 0) return;
+    const fullKeys = keys.map((k) => this.fullKey(k));
+    await this.write(`DEL of ${keys.length} keys`, this.scaled(keys.length), () =>
+      this.perNode(fullKeys, async (indices, pipeline) => {
+        for (const i of indices) pipeline.unlink(fullKeys[i] as string);
+        for (const [err] of await this.exec(pipeline)) if (err !== null) throw err;
+      }),
+    );
+  }
+
+  async deletePattern(pattern: string): Promise<number> {
+    if (typeof pattern !== 'string' || pattern === '') throw new StrataError(ErrorCode.INVALID_KEY, 'deletePattern needs a non-empty glob pattern');
+    const match = escapeGlob(this.prefix) + pattern;
+    return this.call(`SCAN ${pattern}`, this.options.scanTimeoutMs, async () => {
+      const counts = await Promise.all(this.connection.masters().map((node) => this.deleteMatching(node, match)));
+      return counts.reduce((a, b) => a + b, 0);
+    });
+  }
+
+  isHealthy(): boolean {
+    return !this.closed && this.breaker.state !== 'open';
+  }
+
+  stats(): RedisTierStats {
+    return { ...this.counters, circuitRejections: this.breaker.rejected, breaker: this.breaker.state };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.connection.close();
+  }
+
+  /** SCAN one node (never KEYS) and UNLINK what matches; the node holds every key it returns, so one pipeline is safe. */
+  private async deleteMatching(node: Redis, match: string): Promise<number> {
+    let cursor = '0';
+    let deleted = 0;
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', this.options.scanCount);
+      cursor = next;
+      if (keys.length === 0) continue;
+      const pipeline = node.pipeline();
+      for (const key of keys) pipeline.unlink(key);
+      for (const [err, removed] of await this.exec(pipeline)) {
+        if (err !== null) throw err;
+        deleted += Number(removed);
+      }
+    } while (cursor !== '0');
+    return deleted;
+  }
+
+  private fullKey(key: string): string {
+    if (typeof key !== 'string' || key === '') throw new StrataError(ErrorCode.INVALID_KEY, 'a tier key must be a non-empty string');
+    return this.prefix + key;
+  }
+
+  private scaled(keyCount: number): number {
+    return this.options.timeoutMs * Math.max(1, Math.ceil(keyCount / 1000));
+  }
+
+  private countRead(value: Buffer | null | 'wrongtype'): Uint8Array | undefined {
+    if (value === null || value === 'wrongtype') {
+      if (value === 'wrongtype') this.counters.wrongTypeKeys++;
+      this.counters.misses++;
+      return undefined;
+    }
+    this.counters.hits++;
+    return value;
+  }
+
+  /**
+   * Splits keys by the cluster node serving their slots (one group on a single server) and runs `work` with a
+   * fresh pipeline per group, all groups in parallel.
+   */
+  private async perNode(keys: readonly string[], work: (indices: number[], pipeline: ReturnType<Redis['pipeline']>) => Promise<void>): Promise<void> {
+    const client = this.client;
+    if (!(client instanceof Cluster)) {
+      await work(keys.map((_, i) => i), client.pipeline());
+      return;
+    }
+    const groups = new Map<string, number[]>();
+    keys.forEach((key, i) => {
+      const slot = calculateSlot(key);
+      // Before the slot map is known, a slot is its own group: always routable, just more round trips.
+      const owner = client.slots[slot]?.join(';') ?? `slot:${slot}`;
+      const group = groups.get(owner);
+      if (group === undefined) groups.set(owner, [i]);
+      else group.push(i);
+    });
+    await Promise.all([...groups.values()].map((indices) => work(indices, client.pipeline())));
+  }
+
+  private async exec(pipeline: ReturnType<Redis['pipeline']>): Promise<PipelineReplies> {
+    const replies = await pipeline.exec();
+    if (replies === null) throw new StrataError(ErrorCode.TIER_FAILURE, 'Redis pipeline was discarded');
+    return replies;
+  }
+
+  /** One attempt through the breaker and the soft timeout; failures come out as StrataErrors and are counted. */
+  private async call<T>(what: string, timeoutMs: number, operation: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new StrataError(ErrorCode.CLOSED, 'the Redis tier is closed');
+    try {
+      return await this.breaker.execute(() => withTimeout(operation(), timeoutMs, `Redis ${what}`));
+    } catch (err) {
+      this.counters.errors++;
+      if (isStrataError(err, ErrorCode.TIMEOUT)) this.counters.timeouts++;
+      if (isStrataError(err)) throw err;
+      throw new StrataError(ErrorCode.TIER_FAILURE, `Redis ${what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+
+  /** A write: retried a few times with a growing pause, then dropped and counted. An open circuit drops it at once. */
+  private async write(what: string, timeoutMs: number, operation: () => Promise<void>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.call(what, timeoutMs, operation);
+        return;
+      } catch (err) {
+        const final = attempt >= this.options.writeRetries || isStrataError(err, ErrorCode.CIRCUIT_OPEN) || isStrataError(err, ErrorCode.CLOSED);
+        if (final) {
+          this.counters.droppedWrites++;
+          throw err;
+        }
+        await sleep((attempt + 1) * this.options.writeRetryDelayMs);
+      }
+    }
+  }
+}

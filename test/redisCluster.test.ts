@@ -1,0 +1,187 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import calculateSlot from 'cluster-key-slot';
+import { createRedisClient } from '../src/redis/connection.js';
+import { adminCommand, waitForClusterHealthy } from '../src/redis/localTopology.js';
+import { RedisMonitor } from '../src/redis/monitor.js';
+import { RedisTier } from '../src/tiers/redis.js';
+import { failoverUnderLoad, useRedisTopology } from './support/redis.js';
+
+const topology = useRedisTopology('cluster');
+
+/** Slot ranges per master port, from CLUSTER SLOTS. */
+async function slotOwners(port: number): Promise<Array<{ start: number; end: number; port: number }>> {
+  const reply = (await adminCommand(port, 'CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+  return reply.map(([start, end, [, masterPort]]) => ({ start, end, port: Number(masterPort) }));
+}
+
+async function masterPorts(port: number): Promise<number[]> {
+  return [...new Set((await slotOwners(port)).map((r) => r.port))];
+}
+
+describe('RedisTier on a 3+3 Redis Cluster', () => {
+  let tier: RedisTier;
+  let monitor: RedisMonitor;
+  let seed: number;
+
+  before(async () => {
+    const t = await topology();
+    seed = t.serverPorts[0] as number;
+    tier = new RedisTier(createRedisClient({ url: t.url, keyPrefix: 'strata:' }), {
+      timeoutMs: 500,
+      replicaWaitTimeoutMs: 500,
+      breaker: { failureThreshold: 5, windowMs: 2000, openDurationMs: 300 },
+    });
+    monitor = new RedisMonitor(createRedisClient(t.url));
+  });
+  after(async () => {
+    await tier.close();
+    await monitor.close();
+  });
+
+  it('writes, reads and deletes 1,000 keys spread over every master without CROSSSLOT errors', async () => {
+    const items = Array.from({ length: 1000 }, (_, i) => ({ key: `bulk:${i}`, bytes: Buffer.from(`value-${i}`), hardExpiresAt: Date.now() + 60_000 }));
+    const slots = new Set(items.map((i) => calculateSlot(`strata:${i.key}`)));
+    assert.ok(slots.size > 900, `keys cover ${slots.size} slots`);
+    await tier.setMany(items);
+    const values = await tier.getMany(items.map((i) => i.key));
+    values.forEach((v, i) => assert.equal(Buffer.from(v as Uint8Array).toString(), `value-${i}`));
+
+    const perMaster = await Promise.all((await masterPorts(seed)).map((p) => adminCommand(p, 'DBSIZE')));
+    assert.equal(perMaster.length, 3);
+    assert.ok(perMaster.every((n) => Number(n) > 200), `keys per master: ${perMaster.join(',')}`);
+
+    await tier.deleteMany(items.map((i) => i.key));
+    const gone = await tier.getMany(items.map((i) => i.key));
+    assert.ok(gone.every((v) => v === undefined));
+    assert.equal(tier.stats().errors, 0);
+  });
+
+  it('deletes by pattern on every master and leaves other prefixes alone', async () => {
+    const items = Array.from({ length: 300 }, (_, i) => ({ key: `doc:${i}`, bytes: Buffer.from('d'), hardExpiresAt: Date.now() + 60_000 }));
+    await tier.setMany(items);
+    await tier.setMany([{ key: 'keep:doc:1', bytes: Buffer.from('k'), hardExpiresAt: Date.now() + 60_000 }]);
+    const other = new RedisTier(createRedisClient({ url: (await topology()).url, keyPrefix: 'other:' }));
+    await other.setMany(items.slice(0, 50));
+    try {
+      assert.equal(await tier.deletePattern('doc:*'), 300);
+      assert.ok((await tier.getMany(items.map((i) => i.key))).every((v) => v === undefined));
+      assert.notEqual(await tier.get('keep:doc:1'), undefined);
+      assert.ok((await other.getMany(items.slice(0, 50).map((i) => i.key))).every((v) => v !== undefined));
+    } finally {
+      await other.deletePattern('*');
+      await other.close();
+    }
+  });
+
+  it('reads a key of another type as a miss', async () => {
+    const owner = (await slotOwners(seed)).find((r) => r.start <= calculateSlot('strata:a-hash') && calculateSlot('strata:a-hash') <= r.end);
+    await adminCommand(owner!.port, 'HSET', 'strata:a-hash', 'f', 'v');
+    assert.equal(await tier.get('a-hash'), undefined);
+    assert.equal((await tier.getMany(['a-hash']))[0], undefined);
+  });
+
+  it('acknowledges replicas:1 writes on every shard', async () => {
+    const items = Array.from({ length: 100 }, (_, i) => ({ key: `durable:${i}`, bytes: Buffer.from('x'), hardExpiresAt: Date.now() + 60_000 }));
+    const before = tier.stats().unacknowledgedWrites;
+    await tier.setMany(items, { replicas: 1 });
+    await tier.set('durable:single', Buffer.from('y'), Date.now() + 60_000, { replicas: 1 });
+    assert.equal(tier.stats().unacknowledgedWrites, before);
+  });
+
+  describe('RedisMonitor', () => {
+    it('reports cluster state, slots, keys, ops and memory per node', async () => {
+      await tier.setMany(Array.from({ length: 90 }, (_, i) => ({ key: `mon:${i}`, bytes: Buffer.from('m'), hardExpiresAt: Date.now() + 60_000 })));
+      const stats = await monitor.clusterStats();
+      assert.equal(stats.mode, 'cluster');
+      assert.equal(stats.state, 'ok');
+      assert.equal(stats.slotsCovered, 16384);
+      assert.equal(stats.nodes.length, 6);
+      assert.equal(stats.nodes.filter((n) => n.role === 'master').length, 3);
+      assert.ok(stats.nodes.every((n) => n.reachable && (n.usedMemory ?? 0) > 0));
+      const expectedKeys = (await Promise.all((await masterPorts(seed)).map((p) => adminCommand(p, 'DBSIZE')))).reduce<number>((s, n) => s + Number(n), 0);
+      assert.equal(stats.keys, expectedKeys);
+      assert.ok(stats.keys >= 90);
+    });
+
+    it('reports each node reachable with its role and a PING latency', async () => {
+      const health = await monitor.nodeHealth();
+      assert.equal(health.length, 6);
+      assert.ok(health.every((h) => h.reachable && typeof h.latencyMs === 'number' && h.latencyMs >= 0));
+      const replicas = health.filter((h) => h.role === 'replica');
+      assert.equal(replicas.length, 3);
+      assert.ok(replicas.every((r) => health.some((m) => m.role === 'master' && m.address === r.masterAddress)));
+    });
+
+    it('reports the replication lag of every replica', async () => {
+      const lags = await monitor.replicationLag();
+      assert.equal(lags.length, 3);
+      for (const lag of lags) {
+        assert.equal(lag.state, 'online');
+        assert.ok(lag.offsetLag >= 0);
+        assert.ok(typeof lag.lagSeconds === 'number' && lag.lagSeconds >= 0);
+      }
+    });
+
+    it('forecasts time until maxmemory from the used_memory trend, and null without a limit', async () => {
+      const first = await monitor.memoryForecast();
+      assert.equal(first.length, 6);
+      assert.ok(first.every((f) => f.msUntilFull === null), 'no maxmemory, no forecast');
+      const masters = await masterPorts(seed);
+      await Promise.all(masters.map((p) => adminCommand(p, 'CONFIG', 'SET', 'maxmemory', String(512 * 1024 * 1024))));
+      try {
+        for (let round = 0; round < 3; round++) {
+          await tier.setMany(Array.from({ length: 200 }, (_, i) => ({ key: `grow:${round}:${i}`, bytes: Buffer.alloc(4096, 1), hardExpiresAt: Date.now() + 60_000 })));
+          await new Promise((r) => setTimeout(r, 20));
+          await monitor.sampleMemory();
+        }
+        const forecast = await monitor.memoryForecast();
+        const limited = forecast.filter((f) => f.maxMemory > 0);
+        assert.equal(limited.length, 3);
+        assert.ok(limited.every((f) => f.bytesPerSecond > 0 && f.msUntilFull !== null && f.msUntilFull > 0), JSON.stringify(limited));
+      } finally {
+        await Promise.all(masters.map((p) => adminCommand(p, 'CONFIG', 'SET', 'maxmemory', '0')));
+        await tier.deletePattern('grow:*');
+      }
+    });
+  });
+
+  describe('failover', () => {
+    it('keeps serving through a master SIGKILL, loses no acknowledged write, and the old master rejoins as a replica', async () => {
+      const t = await topology();
+      const victimPort = (await masterPorts(seed))[0] as number;
+      const victim = t.nodes.find((n) => n.port === victimPort)!;
+      const survivor = t.serverPorts.find((p) => p !== victimPort) as number;
+      const owned = (await slotOwners(survivor)).filter((r) => r.port === victimPort);
+      const ownedByKilled = (key: string) => {
+        const slot = calculateSlot(`strata:${key}`);
+        return owned.some((r) => r.start <= slot && slot <= r.end);
+      };
+
+      const report = await failoverUnderLoad(tier, { kill: () => t.kill(victim.name), ownedByKilled, deadlineMs: 40_000 });
+      console.log(
+        `cluster failover: writes to the killed master's slots recovered ${report.recoveryMs} ms after SIGKILL ` +
+          `(cluster-node-timeout 2000); writes ${JSON.stringify(report.writes)}, replicated ${JSON.stringify(report.replicatedWrites)}, ` +
+          `reads ${JSON.stringify(report.reads)}, breaker ${JSON.stringify(tier.stats())}`,
+      );
+      assert.notEqual(report.recoveryMs, undefined, 'writes to the failed shard succeed again');
+      assert.ok(report.acknowledged.size > 0);
+
+      await t.restart(victim.name);
+      const deadline = Date.now() + 20_000;
+      let role = '';
+      while (Date.now() < deadline && role !== 'slave') {
+        role = String(((await adminCommand(victimPort, 'ROLE')) as unknown[])[0]);
+        if (role !== 'slave') await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.equal(role, 'slave', 'the restarted node rejoins as a replica');
+      await waitForClusterHealthy(t.serverPorts);
+
+      const keys = [...report.acknowledged.keys()];
+      const values = await tier.getMany(keys);
+      const missing = keys.filter((k, i) => values[i] === undefined || Buffer.from(values[i] as Uint8Array).toString() !== report.acknowledged.get(k));
+      assert.deepEqual(missing, [], 'every acknowledged replicas:1 write is readable after the failover');
+      await tier.set('after-rejoin', Buffer.from('z'), Date.now() + 60_000, { replicas: 1 });
+    });
+  });
+});

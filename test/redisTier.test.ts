@@ -1,0 +1,168 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createRedisClient } from '../src/redis/connection.js';
+import { adminClient } from '../src/redis/localTopology.js';
+import { RedisTier } from '../src/tiers/redis.js';
+import { isStrataError } from '../src/errors.js';
+import { useRedisTopology } from './support/redis.js';
+
+const topology = useRedisTopology('standalone');
+
+describe('RedisTier on a standalone server', () => {
+  let tier: RedisTier;
+  let port: number;
+  const admin = () => adminClient(port);
+
+  before(async () => {
+    const t = await topology();
+    port = t.serverPorts[0] as number;
+    tier = new RedisTier(createRedisClient({ url: t.url, keyPrefix: 'strata-test:' }), {
+      timeoutMs: 300,
+      replicaWaitTimeoutMs: 100,
+      writeRetries: 1,
+      breaker: { failureThreshold: 3, windowMs: 5000, openDurationMs: 300 },
+    });
+  });
+  after(async () => {
+    await tier.close();
+  });
+
+  it('reads back the exact bytes it wrote and misses an absent key', async () => {
+    const bytes = randomBytes(2048);
+    await tier.set('a', bytes, Date.now() + 60_000);
+    assert.deepEqual(Buffer.from((await tier.get('a')) as Uint8Array), bytes);
+    assert.equal(await tier.get('absent'), undefined);
+    const stats = tier.stats();
+    assert.ok(stats.hits >= 1 && stats.misses >= 1);
+  });
+
+  it('stores the entry under the key prefix with PX set to the hard expiry', async () => {
+    await tier.set('ttl', Buffer.from('x'), Date.now() + 30_000);
+    const client = admin();
+    await client.connect();
+    const pttl = await client.pttl('strata-test:ttl');
+    client.disconnect();
+    assert.ok(pttl > 25_000 && pttl <= 30_000, `PTTL ${pttl}`);
+  });
+
+  it('does not write an entry whose hard expiry has already passed, and keeps no expiry for Infinity', async () => {
+    await tier.set('past', Buffer.from('x'), Date.now() - 1);
+    assert.equal(await tier.get('past'), undefined);
+    await tier.set('forever', Buffer.from('y'), Infinity);
+    const client = admin();
+    await client.connect();
+    assert.equal(await client.pttl('strata-test:forever'), -1);
+    client.disconnect();
+  });
+
+  it('round-trips getMany / setMany / deleteMany, keeping the order of the keys', async () => {
+    const items = Array.from({ length: 50 }, (_, i) => ({ key: `many:${i}`, bytes: Buffer.from(`v${i}`), hardExpiresAt: Date.now() + 60_000 }));
+    await tier.setMany(items);
+    const keys = ['many:missing', ...items.map((i) => i.key)];
+    const values = await tier.getMany(keys);
+    assert.equal(values[0], undefined);
+    items.forEach((item, i) => assert.equal(Buffer.from(values[i + 1] as Uint8Array).toString(), `v${i}`));
+    await tier.deleteMany(items.slice(0, 25).map((i) => i.key));
+    const after = await tier.getMany(items.map((i) => i.key));
+    assert.equal(after.filter((v) => v === undefined).length, 25);
+    assert.ok(after.slice(25).every((v) => v !== undefined));
+  });
+
+  it('deletes by pattern with SCAN, only under its own prefix', async () => {
+    await tier.setMany(Array.from({ length: 30 }, (_, i) => ({ key: `pat:${i}`, bytes: Buffer.from('p'), hardExpiresAt: Date.now() + 60_000 })));
+    const client = admin();
+    await client.connect();
+    await client.set('other-app:pat:1', 'keep');
+    assert.equal(await tier.deletePattern('pat:*'), 30);
+    assert.equal(await tier.get('pat:3'), undefined);
+    assert.equal(await client.get('other-app:pat:1'), 'keep');
+    client.disconnect();
+  });
+
+  it('reads a key holding another Redis type as a miss, and random bytes as bytes', async () => {
+    const client = admin();
+    await client.connect();
+    await client.hset('strata-test:hash', 'f', 'v');
+    await client.rpush('strata-test:list', 'a', 'b');
+    const garbage = randomBytes(64);
+    await client.set('strata-test:garbage', garbage);
+    client.disconnect();
+    const before = tier.stats().wrongTypeKeys;
+    assert.equal(await tier.get('hash'), undefined);
+    assert.equal(await tier.get('list'), undefined);
+    assert.equal(tier.stats().wrongTypeKeys, before + 2);
+    assert.deepEqual(Buffer.from((await tier.get('garbage')) as Uint8Array), garbage);
+    const many = await tier.getMany(['hash', 'garbage', 'list']);
+    assert.equal(many[0], undefined);
+    assert.equal(many[2], undefined);
+    assert.deepEqual(Buffer.from(many[1] as Uint8Array), garbage);
+    assert.ok(tier.isHealthy());
+  });
+
+  it('rejects a replicated write that no replica acknowledged, and counts it', async () => {
+    const before = tier.stats();
+    await assert.rejects(
+      tier.set('replicated', Buffer.from('r'), Date.now() + 60_000, { replicas: 1 }),
+      (err: unknown) => isStrataError(err, 'TIER_FAILURE'),
+    );
+    const after = tier.stats();
+    assert.ok(after.unacknowledgedWrites > before.unacknowledgedWrites);
+    assert.equal(after.droppedWrites, before.droppedWrites + 1);
+    assert.ok(tier.isHealthy(), 'a missing replica is not an outage');
+  });
+
+  it('rejects bad input without throwing synchronously', async () => {
+    const calls = [
+      () => tier.get(''),
+      () => tier.set('k', 'not bytes' as unknown as Uint8Array, Date.now() + 1000),
+      () => tier.set('k', Buffer.from('x'), Number.NaN),
+      () => tier.deletePattern(''),
+    ];
+    for (const call of calls) {
+      let promise: Promise<unknown> | undefined;
+      assert.doesNotThrow(() => {
+        promise = call();
+      });
+      await assert.rejects(promise as Promise<unknown>, (err: unknown) => isStrataError(err));
+    }
+  });
+
+  it('opens the breaker while the server is down, fails fast, and closes after it is back', async () => {
+    const t = await topology();
+    const node = t.nodes[0]!;
+    const transitions: string[] = [];
+    tier.breaker.onStateChange((to) => transitions.push(to));
+    await tier.set('survivor', Buffer.from('s'), Infinity);
+    await t.kill(node.name);
+
+    const codes = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      await tier.get('survivor').then(
+        () => codes.add('ok'),
+        (err: unknown) => codes.add(isStrataError(err) ? err.code : 'other'),
+      );
+    }
+    assert.ok(!codes.has('ok') && !codes.has('other'), [...codes].join());
+    assert.ok(codes.has('CIRCUIT_OPEN'), [...codes].join());
+    assert.equal(tier.isHealthy(), false);
+    await assert.rejects(tier.set('while-down', Buffer.from('x'), Infinity), (err: unknown) => isStrataError(err));
+
+    await t.restart(node.name);
+    const deadline = Date.now() + 15_000;
+    let value: Uint8Array | undefined;
+    while (Date.now() < deadline) {
+      value = await tier.get('absent-after-restart').then(
+        () => Buffer.from('up'),
+        () => undefined,
+      );
+      if (value !== undefined) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(value !== undefined, 'reads succeed again after the restart');
+    assert.equal(tier.breaker.state, 'closed');
+    assert.ok(tier.isHealthy());
+    assert.deepEqual(transitions.slice(0, 2), ['open', 'half-open']);
+    assert.ok(transitions.includes('closed'));
+  });
+});
