@@ -178,3 +178,18 @@ function decodeUnchecked(bytes: Uint8Array): Entry {
   }
   return { value, createdAt, expiresAt, staleUntil, tags };
 }
+
+/**
+ * The size an envelope would have uncompressed: what the value weighs once decoded, for memory accounting and
+ * `maxEntryBytes`. Reads only the header; the bytes must come from `encodeEntry`.
+ */
+export function uncompressedSize(bytes: Uint8Array): number {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if ((buf.readUInt8(0) & 0x0f) === CodecId.none) return buf.length;
+  let at = FIXED_HEADER_BYTES - 2;
+  const tagCount = buf.readUInt16LE(at);
+  at += 2;
+  for (let i = 0; i < tagCount; i++) at += 2 + buf.readUInt16LE(at);
+  const rawPayload = buf.readUInt32LE(at);
+  return at + rawPayload;
+}

@@ -12,7 +12,7 @@ export function createStrata(options: StrataOptions = {}): Strata {
   const resolved = resolveOptions(options);
   let l3: ByteTier | undefined;
   if (resolved.l3 !== undefined) {
-    l3 = 'get' in resolved.l3 ? resolved.l3 : DiskTier.open({ path: resolved.l3.path, maxBytes: resolved.l3.maxBytes });
+    l3 = 'get' in resolved.l3 ? resolved.l3 : DiskTier.openSync({ path: resolved.l3.path, maxBytes: resolved.l3.maxBytes });
   }
   return new Strata(new TierStack(resolved, l3), resolved.namespace);
 }

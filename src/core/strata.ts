@@ -3,7 +3,7 @@ import { parseDuration, type Duration } from '../config/duration.js';
 import { checkName, type ResolvedClass } from '../config/options.js';
 import { ErrorCode, StrataError } from '../errors.js';
 import type { TierName } from '../tiers/tier.js';
-import { coarseNow } from './clock.js';
+import { coarseNow, timestamp } from './clock.js';
 import type { ClassStats } from './counters.js';
 import { SingleFlight } from './singleFlight.js';
 import type { ClassView, Found, StrataEvents, TierStack } from './tierStack.js';
@@ -147,7 +147,7 @@ export class Strata {
   async set<V>(key: string, value: V, options: SetOptions = NO_OPTIONS): Promise<void> {
     const view = this.viewOf(options);
     this.checkKey(key);
-    const entry = this.newEntry(view.cls, value, options, Date.now());
+    const entry = this.newEntry(view.cls, value, options, timestamp());
     const bytes = this.stack.encode(view, entry);
     await this.stack.write(view, key, entry, bytes);
   }
@@ -156,7 +156,7 @@ export class Strata {
   async setMany<V>(items: ReadonlyArray<{ key: string; value: V } & SetOptions>, options: CallOptions = NO_OPTIONS): Promise<void> {
     if (!Array.isArray(items)) throw new StrataError(ErrorCode.INVALID_OPTION, 'setMany expects an array of { key, value, ttl?, tags? }');
     const view = this.viewOf(options);
-    const now = Date.now();
+    const now = timestamp();
     const prepared = items.map((item) => {
       this.checkKey(item.key);
       const entry = this.newEntry(view.cls, item.value, item, now);
@@ -207,7 +207,7 @@ export class Strata {
 
   private async runFactory(view: ClassView, key: string, factory: Factory<unknown>, options: SetOptions, stale: Found | undefined, soft: number | undefined, hard: number | undefined): Promise<Answer<unknown>> {
     const stack = this.stack;
-    const startedAt = Date.now();
+    const startedAt = timestamp();
     const abort = new AbortController();
     let ttl: Duration | undefined = options.ttl;
     let tags: readonly string[] | undefined = options.tags;
@@ -310,9 +310,9 @@ export class Strata {
     const found = await this.stack.lookup(view, key);
     const current = found.fresh ?? found.stale;
     if (current === undefined) return;
-    const now = Date.now();
-    const entry: Entry = { ...current.entry, expiresAt: Math.min(current.entry.expiresAt, now) };
-    if (entry.staleUntil <= now) {
+    // 0 rather than now: the hit path's coarse clock may lag a fresh Date.now() by a millisecond.
+    const entry: Entry = { ...current.entry, expiresAt: 0 };
+    if (entry.staleUntil <= Date.now()) {
       await this.stack.deleteKeys(view, [key]);
       return;
     }
@@ -324,7 +324,7 @@ export class Strata {
     if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string' || t.length === 0)) {
       throw new StrataError(ErrorCode.INVALID_OPTION, 'invalidateTags expects an array of non-empty strings, e.g. ["product:42"]');
     }
-    this.stack.invalidateTags(tags, Date.now());
+    this.stack.invalidateTags(tags, timestamp());
   }
 
   /** Empties this namespace in every tier. */

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Entry } from '../codec/entry.js';
-import { decodeEntry, encodeEntry } from '../codec/envelope.js';
+import { decodeEntry, encodeEntry, uncompressedSize } from '../codec/envelope.js';
 import type { ResolvedClass, ResolvedOptions } from '../config/options.js';
 import { ErrorCode, StrataError } from '../errors.js';
 import type { InvalidationEvent } from '../sync/events.js';
@@ -206,8 +206,9 @@ export class TierStack extends EventEmitter<StrataEvents> {
    */
   encode(view: ClassView, entry: Entry): Uint8Array {
     const bytes = encodeEntry(entry, { compressionThreshold: view.cls.compress ? this.options.compressionThreshold : 0 });
-    if (bytes.length > this.options.maxEntryBytes) {
-      throw new StrataError(ErrorCode.VALUE_TOO_LARGE, `the value is ${bytes.length} bytes encoded, over maxEntryBytes (${this.options.maxEntryBytes}); store it in parts or raise maxEntryBytes`, { details: { bytes: bytes.length, maxEntryBytes: this.options.maxEntryBytes } });
+    const size = uncompressedSize(bytes);
+    if (size > this.options.maxEntryBytes) {
+      throw new StrataError(ErrorCode.VALUE_TOO_LARGE, `the value is ${size} bytes encoded (before compression), over maxEntryBytes (${this.options.maxEntryBytes}); store it in parts or raise maxEntryBytes`, { details: { bytes: size, maxEntryBytes: this.options.maxEntryBytes } });
     }
     return bytes;
   }
@@ -291,8 +292,9 @@ export class TierStack extends EventEmitter<StrataEvents> {
     if (this.running.get(fullKey) === run) this.running.delete(fullKey);
   }
 
+  /** What an entry costs L1: its decoded size is close to its uncompressed encoded size, plus key and bookkeeping. */
   weigh(key: string, bytes: Uint8Array): number {
-    return bytes.length + key.length * 2 + L1_ENTRY_OVERHEAD;
+    return uncompressedSize(bytes) + key.length * 2 + L1_ENTRY_OVERHEAD;
   }
 
   /** Awaits a tier call; a rejection is counted and emitted and becomes `undefined`. */

@@ -153,6 +153,11 @@ export class DiskTier implements ByteTier {
    * @throws StrataError INVALID_OPTION for bad options, TIER_FAILURE when the directory cannot be used
    */
   static async open(options: DiskTierOptions): Promise<DiskTier> {
+    return DiskTier.openSync(options);
+  }
+
+  /** `open` without the promise: LMDB opens synchronously, so `createStrata()` can stay synchronous. */
+  static openSync(options: DiskTierOptions): DiskTier {
     const valid = validateOptions(options);
     let root: RootDatabase | undefined;
     try {
@@ -165,7 +170,7 @@ export class DiskTier implements ByteTier {
       });
       return new DiskTier(valid, root);
     } catch (err) {
-      await root?.close().catch(() => undefined);
+      root?.close().catch(() => undefined);
       throw new StrataError(
         ErrorCode.TIER_FAILURE,
         `The disk cache cannot be opened at "${valid.path}" (${(err as Error).message}). ` +
