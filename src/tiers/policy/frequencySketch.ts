@@ -8,6 +8,9 @@
  *
  * Aging: after `10 × capacity` increments every counter is halved, so old popularity fades and a key that
  * was hot yesterday cannot block today's keys forever.
+ *
+ * Hashes given to it must be well mixed (pass them through `mixHash` once, when the key is stored): the hit path
+ * then reuses the stored hash without mixing it again.
  */
 export class FrequencySketch {
   private table: Uint32Array;
@@ -18,11 +21,6 @@ export class FrequencySketch {
   constructor(expectedEntries: number) {
     this.table = new Uint32Array(0);
     this.ensureCapacity(expectedEntries);
-  }
-
-  /** Number of increments between two agings. */
-  get period(): number {
-    return this.sampleSize;
   }
 
   /**
@@ -41,7 +39,7 @@ export class FrequencySketch {
 
   /** The estimated number of recent occurrences of `hash`, 0..15. */
   frequency(hash: number): number {
-    const spread = spreadHash(hash);
+    const spread = hash >>> 0;
     const block = (spread & this.blockMask) << 4;
     const counters = rehash(spread);
     const table = this.table;
@@ -57,7 +55,7 @@ export class FrequencySketch {
 
   /** Records one occurrence of `hash`. */
   increment(hash: number): void {
-    const spread = spreadHash(hash);
+    const spread = hash >>> 0;
     const block = (spread & this.blockMask) << 4;
     const counters = rehash(spread);
     const table = this.table;
@@ -75,12 +73,6 @@ export class FrequencySketch {
     if (added && ++this.additions >= this.sampleSize) this.age();
   }
 
-  /** Forgets every count (used when the cache is cleared). */
-  clear(): void {
-    this.table.fill(0);
-    this.additions = 0;
-  }
-
   /** Halves every counter; `additions` drops by the halved total, counting the odd remainders lost. */
   private age(): void {
     const table = this.table;
@@ -95,14 +87,14 @@ export class FrequencySketch {
 }
 
 /** Murmur3's finaliser: every input bit affects every output bit, so nearby hashes land in distant blocks. */
-function spreadHash(hash: number): number {
+export function mixHash(hash: number): number {
   let x = hash | 0;
   x ^= x >>> 16;
   x = Math.imul(x, 0x85ebca6b);
   x ^= x >>> 13;
   x = Math.imul(x, 0xc2b2ae35);
   x ^= x >>> 16;
-  return x >>> 0;
+  return x | 0;
 }
 
 /** A second, independent mix: its four bytes choose the counter of each row inside the block. */
