@@ -75,6 +75,18 @@ describe('replayTrace', () => {
     assert.equal(replayTrace(trace, 20, 'tinylfu'), 990 / 1000);
   });
 
+  it('stays within a point of LRU on a recency-heavy trace (a sliding working set)', () => {
+    let seed = 1;
+    const random = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const requests = Int32Array.from({ length: 100_000 }, (_, i) => Math.floor(i / 20) + Math.floor(random() * random() * 300));
+    const trace = { requests, distinctKeys: Math.max(...requests) + 1 };
+    for (const capacity of [50, 100, 200]) {
+      const lru = replayTrace(trace, capacity, 'lru');
+      const policy = replayTrace(trace, capacity, 'tinylfu');
+      assert.ok(policy >= lru - 0.01, `capacity ${capacity}: policy ${policy}, LRU ${lru}`);
+    }
+  });
+
   it('beats LRU on a loop slightly larger than the cache, where LRU never hits', () => {
     const requests = Int32Array.from({ length: 20_000 }, (_, i) => i % 120);
     const trace = { requests, distinctKeys: 120 };
