@@ -113,6 +113,7 @@ export class MemoryTier<T> {
   private protectedMax: number;
   private evictions = 0;
   private rejected = 0;
+  private randomState = 0x2545f491;
 
   constructor(options: MemoryTierOptions) {
     const { maxBytes } = options;
@@ -351,8 +352,6 @@ export class MemoryTier<T> {
     if (candidateFrequency < ADMIT_HASHDOS_THRESHOLD) return false;
     return (this.nextRandom() & 127) === 0;
   }
-
-  private randomState = 0x2545f491;
 
   /** xorshift32: deterministic, so a replay gives the same hit ratio every run. */
   private nextRandom(): number {
