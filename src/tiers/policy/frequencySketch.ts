@@ -1,10 +1,10 @@
 /**
  * A 4-bit count-min sketch estimating how often a hash was seen recently, with periodic aging.
  *
- * Layout (after Caffeine's FrequencySketch, written anew for 32-bit words): the table is a Uint32Array of
- * 8 nibble counters per word, grouped in 64-byte blocks of 16 words. A hash picks one block, so its four
- * counters (one per row, each row owning 4 words of the block) share a cache line. There are about 16
- * counters per expected entry; a counter saturates at 15.
+ * Layout (after Caffeine's FrequencySketch, written anew for 32-bit words): the table is an Int32Array of
+ * 8 nibble counters per word (signed, so optimised code keeps the arithmetic in int32 instead of doubles), grouped
+ * in 64-byte blocks of 16 words. A hash picks one block, so its four counters (one per row, each row owning 4 words
+ * of the block) share a cache line. There are about 16 counters per expected entry; a counter saturates at 15.
  *
  * Aging: after `10 × capacity` increments every counter is halved, so old popularity fades and a key that
  * was hot yesterday cannot block today's keys forever.
@@ -13,13 +13,13 @@
  * then reuses the stored hash without mixing it again.
  */
 export class FrequencySketch {
-  private table: Uint32Array;
+  private table: Int32Array;
   private blockMask = 0;
   private sampleSize = 0;
   private additions = 0;
 
   constructor(expectedEntries: number) {
-    this.table = new Uint32Array(0);
+    this.table = new Int32Array(0);
     this.ensureCapacity(expectedEntries);
   }
 
@@ -31,7 +31,7 @@ export class FrequencySketch {
     const wanted = nextPowerOfTwo(Math.max(8, Math.min(expectedEntries, 1 << 26)));
     const words = wanted * 2;
     if (words <= this.table.length) return;
-    this.table = new Uint32Array(words);
+    this.table = new Int32Array(words);
     this.blockMask = (words >>> 4) - 1;
     this.sampleSize = 10 * wanted;
     this.additions = 0;
@@ -66,7 +66,7 @@ export class FrequencySketch {
       const shift = ((h >>> 2) & 7) << 2;
       const word = table[index]!;
       if (((word >>> shift) & 15) !== 15) {
-        table[index] = word + (1 << shift);
+        table[index] = (word + (1 << shift)) | 0;
         added = true;
       }
     }
