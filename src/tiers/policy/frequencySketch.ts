@@ -53,24 +53,23 @@ export class FrequencySketch {
     return min;
   }
 
-  /** Records one occurrence of `hash`. */
+  /** Records one occurrence of `hash`. Unrolled, as it runs on every cache hit (measured faster than the loop). */
   increment(hash: number): void {
-    const spread = hash >>> 0;
-    const block = (spread & this.blockMask) << 4;
-    const counters = rehash(spread);
-    const table = this.table;
-    let added = false;
-    for (let row = 0; row < 4; row++) {
-      const h = counters >>> (row << 3);
-      const index = block + (row << 2) + (h & 3);
-      const shift = ((h >>> 2) & 7) << 2;
-      const word = table[index]!;
-      if (((word >>> shift) & 15) !== 15) {
-        table[index] = (word + (1 << shift)) | 0;
-        added = true;
-      }
-    }
+    const block = (hash & this.blockMask) << 4;
+    const counters = rehash(hash >>> 0);
+    let added = this.add(block + (counters & 3), ((counters >>> 2) & 7) << 2);
+    added = this.add(block + 4 + ((counters >>> 8) & 3), ((counters >>> 10) & 7) << 2) || added;
+    added = this.add(block + 8 + ((counters >>> 16) & 3), ((counters >>> 18) & 7) << 2) || added;
+    added = this.add(block + 12 + ((counters >>> 24) & 3), ((counters >>> 26) & 7) << 2) || added;
     if (added && ++this.additions >= this.sampleSize) this.age();
+  }
+
+  /** Adds one to the nibble at `shift` of word `index` unless it is saturated; true if it changed. */
+  private add(index: number, shift: number): boolean {
+    const word = this.table[index]!;
+    if (((word >>> shift) & 15) === 15) return false;
+    this.table[index] = (word + (1 << shift)) | 0;
+    return true;
   }
 
   /** Halves every counter; `additions` drops by the halved total, counting the odd remainders lost. */
