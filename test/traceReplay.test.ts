@@ -59,6 +59,17 @@ describe('readTrace', () => {
     assert.equal(trace.distinctKeys, 10);
   });
 
+  it('asks to install xz-utils when the xz program is missing', async () => {
+    const path = file('keys.xz', Buffer.alloc(8));
+    const savedPath = process.env.PATH;
+    process.env.PATH = dir;
+    try {
+      await assert.rejects(readTrace(path, 'u32be'), (err) => isStrataError(err, 'INVALID_INPUT') && /install xz-utils/.test(err.message));
+    } finally {
+      process.env.PATH = savedPath;
+    }
+  });
+
   it('fails with INVALID_INPUT on a missing file, a truncated binary trace or corrupt compression', async () => {
     await assert.rejects(readTrace(join(dir, 'missing.gz'), 'lines'), (err) => isStrataError(err, 'INVALID_INPUT'));
     await assert.rejects(readTrace(file('short.u32', Buffer.alloc(6)), 'u32be'), (err) => isStrataError(err, 'INVALID_INPUT'));
