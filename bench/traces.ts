@@ -1,7 +1,8 @@
 // Hit ratios of the L1 policy (W-TinyLFU), plain LRU and Belady's optimum on the real traces listed in the
 // traces README, at the capacities of its reference table. LRU and OPT must reproduce that table (it validates
 // the harness). Usage (from bench/): npx tsx traces.ts [--quick] [--traces-dir /work/shared/traces]
-// --quick skips traces above one million requests. Writes results/traces.json.
+// --quick skips traces above one million requests and writes results/traces-quick.json; a full run writes
+// results/traces.json.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,6 +91,7 @@ for (const ref of reference) {
 
 const meanGapClosed = closedSum / rows.length;
 const summary = {
+  rows: rows.length,
   meanGapClosed,
   worstPointsVsLru: worstVsLru,
   targets: { meanGapClosedAtLeast: 0.5, worstPointsVsLruAtLeast: -1 },
@@ -104,7 +106,8 @@ const result = {
   rows,
   summary,
 };
-const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'traces.json');
+// A quick run covers only some rows: it never overwrites the full results.
+const out = join(dirname(fileURLToPath(import.meta.url)), 'results', args.quick ? 'traces-quick.json' : 'traces.json');
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
 
@@ -119,7 +122,7 @@ for (const row of rows) {
 }
 if (skipped.length > 0) console.log(`skipped (--quick): ${skipped.join(', ')}`);
 console.log(
-  `mean gap closed ${meanGapClosed.toFixed(3)} (target >= 0.5), worst vs LRU ${worstVsLru.toFixed(2)} points (target >= -1) → ${out}`,
+  `mean gap closed over ${rows.length} rows ${meanGapClosed.toFixed(3)} (target >= 0.5), worst vs LRU ${worstVsLru.toFixed(2)} points (target >= -1) → ${out}`,
 );
 if (!harnessMatches) {
   console.error('LRU or OPT does not reproduce the README reference table: the harness is wrong.');

@@ -140,6 +140,24 @@ describe('MemoryTier', () => {
     assert.equal(survivors('tinylfu'), 10);
   });
 
+  it('grows its admission window on a recency-heavy workload, and shrinks it again on a frequency-heavy one', () => {
+    const tier = new MemoryTier<boolean>({ maxBytes: 100, maxEntryBytes: 1 });
+    const cache = tier.partition('p');
+    const access = (key: string): void => {
+      if (cache.get(key) === undefined) cache.set(key, true, 1);
+    };
+    let seed = 1;
+    const random = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    // A working set sliding forward: what was used recently is what will be used next.
+    for (let i = 0; i < 100_000; i++) access(`slide${Math.floor(i / 20) + Math.floor(random() * random() * 300)}`);
+    const recencyWindow = tier.stats().windowBytes;
+    assert.ok(recencyWindow > 50, `window ${recencyWindow} of 100`);
+    // Then a fixed hot set of 90 keys among a stream of one-time keys: frequency is what matters.
+    for (let i = 0; i < 100_000; i++) access(i % 2 === 0 ? `hot${Math.floor(random() * 90)}` : `once${i}`);
+    const frequencyWindow = tier.stats().windowBytes;
+    assert.ok(frequencyWindow < recencyWindow / 2, `window ${frequencyWindow} after ${recencyWindow}`);
+  });
+
   it('peek does not count as a use, get does (LRU order)', () => {
     const evictedAfter = (look: 'peek' | 'get'): string[] => {
       const cache = new MemoryTier<number>({ maxBytes: 2, maxEntryBytes: 1, policy: 'lru' }).partition('p');

@@ -59,6 +59,17 @@ describe('readTrace', () => {
     assert.equal(trace.distinctKeys, 10);
   });
 
+  it('asks to install xz-utils when the xz program is missing', async () => {
+    const path = file('keys.xz', Buffer.alloc(8));
+    const savedPath = process.env.PATH;
+    process.env.PATH = dir;
+    try {
+      await assert.rejects(readTrace(path, 'u32be'), (err) => isStrataError(err, 'INVALID_INPUT') && /install xz-utils/.test(err.message));
+    } finally {
+      process.env.PATH = savedPath;
+    }
+  });
+
   it('fails with INVALID_INPUT on a missing file, a truncated binary trace or corrupt compression', async () => {
     await assert.rejects(readTrace(join(dir, 'missing.gz'), 'lines'), (err) => isStrataError(err, 'INVALID_INPUT'));
     await assert.rejects(readTrace(file('short.u32', Buffer.alloc(6)), 'u32be'), (err) => isStrataError(err, 'INVALID_INPUT'));
@@ -73,6 +84,18 @@ describe('replayTrace', () => {
     const trace = { requests, distinctKeys: 10 };
     assert.equal(replayTrace(trace, 20, 'lru'), 990 / 1000);
     assert.equal(replayTrace(trace, 20, 'tinylfu'), 990 / 1000);
+  });
+
+  it('stays within a point of LRU on a recency-heavy trace (a sliding working set)', () => {
+    let seed = 1;
+    const random = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const requests = Int32Array.from({ length: 100_000 }, (_, i) => Math.floor(i / 20) + Math.floor(random() * random() * 300));
+    const trace = { requests, distinctKeys: Math.max(...requests) + 1 };
+    for (const capacity of [50, 100, 200]) {
+      const lru = replayTrace(trace, capacity, 'lru');
+      const policy = replayTrace(trace, capacity, 'tinylfu');
+      assert.ok(policy >= lru - 0.01, `capacity ${capacity}: policy ${policy}, LRU ${lru}`);
+    }
   });
 
   it('beats LRU on a loop slightly larger than the cache, where LRU never hits', () => {
