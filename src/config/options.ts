@@ -1,4 +1,6 @@
 import { StrataError, ErrorCode } from '../errors.js';
+import type { RedisConnectionOptions } from '../redis/redisConfig.js';
+import type { RedisTierOptions } from '../tiers/redis.js';
 import type { ByteTier } from '../tiers/tier.js';
 import { DATA_CLASS_DEFAULTS, type DataClassOptions, type TierName } from './dataClasses.js';
 import { parseDuration, type Duration } from './duration.js';
@@ -14,8 +16,11 @@ export interface StrataOptions {
   profile?: ProfileName;
   /** The in-process tier, or `false` to run without one. */
   l1?: false | L1Options;
-  /** The Redis tier: a `ByteTier` (e.g. a `RedisTier`), or `false`/absent for none. */
-  l2?: false | ByteTier;
+  /**
+   * The Redis tier: a URL (`redis://`, `rediss://`, `redis+sentinel://`, `redis+cluster://`), connection options with
+   * optional tier settings, a ready `ByteTier`, or `false`/absent for none.
+   */
+  l2?: false | string | L2Options | ByteTier;
   /** The local disk tier (LMDB), or `false` for none (the default outside `npm start`). */
   l3?: false | L3Options | ByteTier;
   /** Per-class overrides of DATA_CLASS_DEFAULTS, and new classes. */
@@ -37,6 +42,11 @@ export interface L1Options {
   maxBytes?: number;
   /** Eviction/admission policy: W-TinyLFU (default) or plain LRU. */
   policy?: 'tinylfu' | 'lru';
+}
+
+export interface L2Options extends RedisConnectionOptions {
+  /** Soft timeouts, write retries and circuit breaker of the L2 tier. */
+  tier?: RedisTierOptions;
 }
 
 export interface L3Options {
@@ -68,7 +78,7 @@ export interface ResolvedOptions {
   namespace: string;
   profile: Profile | undefined;
   l1: false | { maxBytes: number; policy: 'tinylfu' | 'lru' };
-  l2: ByteTier | undefined;
+  l2: ByteTier | { connection: string | RedisConnectionOptions; tier: RedisTierOptions } | undefined;
   l3: { path: string; maxBytes: number } | ByteTier | undefined;
   classes: Map<string, ResolvedClass>;
   defaultClass: string;
@@ -111,7 +121,7 @@ function positiveInteger(option: string, value: unknown, fallback: number): numb
   return value;
 }
 
-function isByteTier(value: unknown): value is ByteTier {
+export function isByteTier(value: unknown): value is ByteTier {
   return typeof value === 'object' && value !== null && typeof (value as ByteTier).get === 'function' && typeof (value as ByteTier).setMany === 'function';
 }
 
@@ -155,10 +165,14 @@ export function resolveOptions(options: StrataOptions = {}): ResolvedOptions {
     l1 = { maxBytes: positiveInteger('l1.maxBytes', o.maxBytes, DEFAULTS.l1MaxBytes), policy };
   }
 
-  let l2: ByteTier | undefined;
+  let l2: ResolvedOptions['l2'];
   if (options.l2 !== undefined && options.l2 !== false) {
-    if (!isByteTier(options.l2)) throw invalid('l2 must be a ByteTier such as the one createRedisTier() returns');
-    l2 = options.l2;
+    if (typeof options.l2 === 'string') l2 = { connection: options.l2, tier: {} };
+    else if (isByteTier(options.l2)) l2 = options.l2;
+    else if (typeof options.l2 === 'object' && options.l2 !== null) {
+      const { tier, ...connection } = options.l2;
+      l2 = { connection, tier: tier ?? {} };
+    } else throw invalid('l2 must be a Redis URL, Redis connection options, a ByteTier, or false');
   }
 
   let l3: ResolvedOptions['l3'];

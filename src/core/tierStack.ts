@@ -71,11 +71,12 @@ export class TierStack extends EventEmitter<StrataEvents> {
 
   constructor(
     readonly options: ResolvedOptions,
+    l2: ByteTier | undefined,
     l3: ByteTier | undefined,
   ) {
     super();
     this.l1 = options.l1 === false ? undefined : new MemoryTier<Entry>({ maxBytes: options.l1.maxBytes, policy: options.l1.policy, maxEntryBytes: Math.min(options.maxEntryBytes + L1_ENTRY_OVERHEAD, Math.floor(options.l1.maxBytes / 4)) });
-    this.l2 = options.l2;
+    this.l2 = l2;
     this.l3 = l3;
   }
 

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ErrorCode, StrataError } from '../../errors.js';
-import { TRACE_FORMATS, compareOnTrace, type TraceFormat } from '../../tiers/traceReplay.js';
+import { TRACE_FORMATS, compareOnTrace, type TraceFormat } from '../../index.js';
 import type { Command } from '../command.js';
 
 const usage = `Usage: strata trace --file F [--format lines|u32be|u64be] --capacity N [--json]
