@@ -18,9 +18,19 @@ const text = (value: Uint8Array | undefined): string | undefined =>
   value === undefined ? undefined : Buffer.from(value).toString();
 const HOUR = 3_600_000;
 
-async function withTier<T>(fn: (tier: DiskTier, path: string) => Promise<T>, maxBytes = 10 * 1024 * 1024): Promise<T> {
+/** A clock the test moves by hand, so that expiry never depends on how fast the machine is. */
+function manualClock(start = 1_760_000_000_000): { now: () => number; advance: (ms: number) => void } {
+  let time = start;
+  return { now: () => time, advance: (ms) => (time += ms) };
+}
+
+async function withTier<T>(
+  fn: (tier: DiskTier, path: string) => Promise<T>,
+  maxBytes = 10 * 1024 * 1024,
+  clock?: () => number,
+): Promise<T> {
   const path = freshDir();
-  const tier = await DiskTier.open({ path, maxBytes });
+  const tier = await DiskTier.open({ path, maxBytes, clock });
   try {
     return await fn(tier, path);
   } finally {
@@ -71,41 +81,53 @@ describe('DiskTier', () => {
   });
 
   it('treats an entry past its hard expiry as a miss and removes it', async () => {
-    await withTier(async (tier) => {
-      await tier.set('soon', bytes('x'), Date.now() + 30);
-      await tier.set('past', bytes('x'), Date.now() - 1);
-      assert.equal(text(await tier.get('soon')), 'x');
-      assert.equal(await tier.get('past'), undefined);
-      await new Promise((resolve) => setTimeout(resolve, 40));
-      assert.equal(await tier.get('soon'), undefined);
-      assert.equal(tier.stats().entries, 0);
-      assert.equal(tier.stats().expired, 1);
-    });
+    const clock = manualClock();
+    await withTier(
+      async (tier) => {
+        await tier.set('soon', bytes('x'), clock.now() + 30);
+        await tier.set('past', bytes('x'), clock.now() - 1);
+        assert.equal(text(await tier.get('soon')), 'x');
+        assert.equal(await tier.get('past'), undefined);
+        clock.advance(30);
+        assert.equal(await tier.get('soon'), undefined);
+        assert.equal(tier.stats().entries, 0);
+        assert.equal(tier.stats().expired, 1);
+      },
+      1 << 20,
+      clock.now,
+    );
   });
 
   it('prunes expired entries and keeps live ones', async () => {
-    await withTier(async (tier) => {
-      const now = Date.now();
-      const items = [];
-      for (let i = 0; i < 2500; i++) {
-        items.push({ key: `dead:${i}`, bytes: bytes('d'), hardExpiresAt: now + 25 });
-        if (i < 10) items.push({ key: `live:${i}`, bytes: bytes('l'), hardExpiresAt: now + HOUR });
-      }
-      await tier.setMany(items);
-      assert.equal(tier.stats().entries, 2510);
-      await new Promise((resolve) => setTimeout(resolve, 40));
-      assert.equal(await tier.prune(), 2500);
-      assert.equal(tier.stats().entries, 10);
-      assert.equal(tier.stats().expired, 2500);
-      assert.equal(text(await tier.get('live:3')), 'l');
-      assert.equal(await tier.prune(), 0);
-    });
+    const clock = manualClock();
+    await withTier(
+      async (tier) => {
+        const items = [];
+        for (let i = 0; i < 2500; i++) {
+          items.push({ key: `dead:${i}`, bytes: bytes('d'), hardExpiresAt: clock.now() + 25 + (i % 7) });
+          if (i < 10) items.push({ key: `live:${i}`, bytes: bytes('l'), hardExpiresAt: clock.now() + HOUR });
+        }
+        await tier.setMany(items);
+        assert.equal(tier.stats().entries, 2510);
+        assert.equal(await tier.prune(), 0);
+        clock.advance(40);
+        assert.equal(await tier.prune(), 2500);
+        assert.equal(tier.stats().entries, 10);
+        assert.equal(tier.stats().expired, 2500);
+        assert.equal(text(await tier.get('live:3')), 'l');
+        assert.equal(await tier.prune(), 0);
+      },
+      1 << 20,
+      clock.now,
+    );
   });
 
   it('prunes on its own every pruneIntervalMs', async () => {
-    const tier = await DiskTier.open({ path: freshDir(), maxBytes: 1 << 20, pruneIntervalMs: 20 });
+    const clock = manualClock();
+    const tier = await DiskTier.open({ path: freshDir(), maxBytes: 1 << 20, pruneIntervalMs: 20, clock: clock.now });
     try {
-      await tier.set('k', bytes('x'), Date.now() + 10);
+      await tier.set('k', bytes('x'), clock.now() + 10);
+      clock.advance(10);
       const deadline = Date.now() + 5000;
       while (tier.stats().expired === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
       assert.equal(tier.stats().expired, 1);
@@ -145,15 +167,16 @@ describe('DiskTier', () => {
 
   it('survives a restart: entries, byte count and meta are kept, expired entries are gone', async () => {
     const path = freshDir();
-    const first = await DiskTier.open({ path, maxBytes: 1 << 20 });
-    await first.set('kept', bytes('still here'), Date.now() + HOUR);
-    await first.set('short', bytes('x'), Date.now() + 30);
+    const clock = manualClock();
+    const first = await DiskTier.open({ path, maxBytes: 1 << 20, clock: clock.now });
+    await first.set('kept', bytes('still here'), clock.now() + HOUR);
+    await first.set('short', bytes('x'), clock.now() + 30);
     await first.setMeta('log:lastId', '1700000000000-3');
     const before = first.stats();
     await first.close();
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    clock.advance(30);
 
-    const second = await DiskTier.open({ path, maxBytes: 1 << 20 });
+    const second = await DiskTier.open({ path, maxBytes: 1 << 20, clock: clock.now });
     try {
       assert.equal(second.stats().entries, before.entries);
       assert.equal(second.stats().bytes, before.bytes);

@@ -11,6 +11,8 @@ export interface DiskTierOptions {
   maxBytes: number;
   /** How often expired entries are pruned, ms. */
   pruneIntervalMs?: number;
+  /** The current time in ms since the epoch; tests pass a controllable clock. */
+  clock?: () => number;
 }
 
 export interface DiskTierStats {
@@ -98,7 +100,9 @@ function validateOptions(options: DiskTierOptions): Required<DiskTierOptions> {
   if (typeof pruneIntervalMs !== 'number' || !Number.isFinite(pruneIntervalMs) || pruneIntervalMs <= 0) {
     throw new StrataError(ErrorCode.INVALID_OPTION, `disk.pruneIntervalMs must be a positive number of ms, got ${String(pruneIntervalMs)}.`);
   }
-  return { path: options.path, maxBytes: options.maxBytes, pruneIntervalMs };
+  const clock = options.clock ?? Date.now;
+  if (typeof clock !== 'function') throw new StrataError(ErrorCode.INVALID_OPTION, 'disk.clock must be a function returning ms.');
+  return { path: options.path, maxBytes: options.maxBytes, pruneIntervalMs, clock };
 }
 
 /**
@@ -133,6 +137,7 @@ export class DiskTier implements ByteTier {
   #healthy = true;
   #closed = false;
   #pruning: Promise<number> | undefined;
+  #flushing: Promise<void> | undefined;
 
   private constructor(options: Required<DiskTierOptions>, root: RootDatabase) {
     this.#options = options;
@@ -176,12 +181,12 @@ export class DiskTier implements ByteTier {
   }
 
   get(key: string): Promise<Uint8Array | undefined> {
-    return this.#run(() => this.#read(keyBytes(key), Date.now()));
+    return this.#run(() => this.#read(keyBytes(key), this.#options.clock()));
   }
 
   getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
     return this.#run(() => {
-      const now = Date.now();
+      const now = this.#options.clock();
       return keys.map((key) => this.#read(keyBytes(key), now));
     });
   }
@@ -190,7 +195,7 @@ export class DiskTier implements ByteTier {
     return this.#run(() => {
       const k = keyBytes(key);
       checkExpiry(hardExpiresAt);
-      this.#write(() => this.#put(k, bytes, hardExpiresAt, Date.now()));
+      this.#write(() => this.#put(k, bytes, hardExpiresAt, this.#options.clock()));
     });
   }
 
@@ -200,7 +205,7 @@ export class DiskTier implements ByteTier {
         checkExpiry(item.hardExpiresAt);
         return { key: keyBytes(item.key), bytes: item.bytes, hardExpiresAt: item.hardExpiresAt };
       });
-      const now = Date.now();
+      const now = this.#options.clock();
       this.#write(() => {
         for (const item of prepared) this.#put(item.key, item.bytes, item.hardExpiresAt, now);
       });
@@ -297,6 +302,7 @@ export class DiskTier implements ByteTier {
     this.#closed = true;
     clearInterval(this.#pruneTimer);
     await this.#pruning?.catch(() => undefined);
+    await this.#flushing;
     try {
       await this.#root.close();
     } catch (err) {
@@ -376,7 +382,7 @@ export class DiskTier implements ByteTier {
     while (!this.#closed) {
       const batch = await this.#run(() =>
         this.#write(() => {
-          const now = Date.now();
+          const now = this.#options.clock();
           const due: Buffer[] = [];
           for (const indexKey of this.#expiry.getKeys({ limit: BATCH })) {
             if (indexKey.readDoubleBE(0) > now) break;
@@ -398,8 +404,20 @@ export class DiskTier implements ByteTier {
       if (batch < BATCH) break;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    if (!this.#closed) (this.#root as unknown as Flushable).sync(() => undefined);
+    this.#flush();
     return removed;
+  }
+
+  /** Starts a background fsync unless one is running; `close` waits for it (closing under it crashes LMDB). */
+  #flush(): void {
+    if (this.#closed || this.#flushing) return;
+    this.#flushing = new Promise<void>((resolve) => {
+      (this.#root as unknown as Flushable).sync((error) => {
+        if (error) this.#failed(error);
+        this.#flushing = undefined;
+        resolve();
+      });
+    });
   }
 
   /** One synchronous write transaction that also persists the counters. */
