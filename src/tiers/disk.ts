@@ -367,13 +367,18 @@ export class DiskTier implements ByteTier {
     while (this.#byteCount > this.#options.maxBytes) {
       const victims: Buffer[] = [];
       for (const indexKey of this.#expiry.getKeys({ limit: 64 })) victims.push(Buffer.from(indexKey));
-      if (victims.length === 0) return;
+      let progress = false;
       for (const indexKey of victims) {
         if (this.#byteCount <= this.#options.maxBytes) return;
-        const key = indexKey.subarray(8);
-        if (this.#remove(key)) this.#evictions++;
-        else this.#expiry.removeSync(indexKey);
+        if (this.#remove(indexKey.subarray(8))) {
+          this.#evictions++;
+          progress = true;
+        } else if (this.#expiry.removeSync(indexKey)) {
+          progress = true;
+        }
       }
+      // Bytes not reachable through the index (a record planted by another writer) cannot be evicted here.
+      if (!progress) return;
     }
   }
 
@@ -388,19 +393,22 @@ export class DiskTier implements ByteTier {
             if (indexKey.readDoubleBE(0) > now) break;
             due.push(Buffer.from(indexKey));
           }
+          let cleared = 0;
           for (const indexKey of due) {
             const key = indexKey.subarray(8);
             const record = this.#entries.getBinary(key);
             const hardExpiresAt = record === undefined ? undefined : recordExpiry(record);
-            if (hardExpiresAt !== undefined && hardExpiresAt <= now && this.#remove(key)) {
+            const entryRemoved = hardExpiresAt !== undefined && hardExpiresAt <= now && this.#remove(key);
+            if (entryRemoved) {
               this.#expired++;
               removed++;
             }
-            this.#expiry.removeSync(indexKey);
+            if (this.#expiry.removeSync(indexKey) || entryRemoved) cleared++;
           }
-          return due.length;
+          return cleared;
         }),
       );
+      // A batch that was not full, or that changed nothing, means nothing due is left.
       if (batch < BATCH) break;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
