@@ -224,6 +224,12 @@ describe('values that cannot be stored', () => {
     refuse({ handler: new Handler() }, 'value.handler.onEvent');
   });
 
+  it('refuses values nested too deeply to serialize', () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    assert.throws(() => encodeEntry(entryOf(deep), plain), (err) => isStrataError(err, ErrorCode.NOT_SERIALIZABLE));
+  });
+
   it('refuses tags that are not strings', () => {
     assert.throws(
       () => encodeEntry(entryOf(1, { tags: ['ok', 7 as unknown as string] }), plain),

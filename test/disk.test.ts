@@ -190,6 +190,23 @@ describe('DiskTier', () => {
     }
   });
 
+  it('evicts down to a smaller maxBytes when reopened with one', async () => {
+    const path = freshDir();
+    const first = await DiskTier.open({ path, maxBytes: 1 << 20 });
+    const at = Date.now() + HOUR;
+    await first.setMany(Array.from({ length: 100 }, (_, i) => ({ key: `k:${i}`, bytes: new Uint8Array(1000), hardExpiresAt: at + i })));
+    await first.close();
+    const second = await DiskTier.open({ path, maxBytes: 20_000 });
+    try {
+      assert.ok(second.stats().bytes <= 20_000, `${second.stats().bytes} bytes`);
+      assert.ok(second.stats().entries >= 15 && second.stats().entries < 20, `${second.stats().entries} entries`);
+      assert.ok(await second.get('k:99'), 'the entry expiring last is kept');
+      assert.equal(await second.get('k:0'), undefined);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('deletes keys matching a Redis-style glob and counts them', async () => {
     await withTier(async (tier) => {
       const at = Date.now() + HOUR;

@@ -147,6 +147,8 @@ export class DiskTier implements ByteTier {
     this.#meta = root.openDB<string, string>({ name: 'meta', encoding: 'string' });
     this.#internal = root.openDB<string, string>({ name: 'internal', encoding: 'string' });
     this.#loadCounters();
+    // maxBytes may have shrunk since the environment was written.
+    if (this.#byteCount > options.maxBytes) this.#write(() => this.#evictOverflow());
     this.#pruneTimer = setInterval(() => {
       this.prune().catch(() => undefined);
     }, options.pruneIntervalMs);
