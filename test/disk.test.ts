@@ -251,6 +251,32 @@ describe('DiskTier', () => {
     }
   });
 
+  it('hands back garbage written with the raw LMDB API inside valid framing, and decodeEntry rejects it', async () => {
+    const path = freshDir();
+    const raw = open({ path, maxDbs: 4 });
+    const entries = raw.openDB<Buffer, Buffer>({ name: 'entries', encoding: 'binary', keyEncoding: 'binary' });
+    // The framing documented in docs/disk-tier.md: marker 0xA3, hard expiry as float64 LE, then the envelope.
+    const framing = Buffer.alloc(9);
+    framing[0] = 0xa3;
+    framing.writeDoubleLE(Infinity, 1);
+    const garbage = Buffer.from([0x1f, 0xff, 0x00, 0x13, 0x37, 0xde, 0xad, 0xbe, 0xef]);
+    await entries.put(Buffer.from('planted'), Buffer.concat([framing, garbage]));
+    await raw.close();
+
+    const tier = await DiskTier.open({ path, maxBytes: 1 << 20 });
+    try {
+      const stored = await tier.get('planted');
+      assert.deepEqual(Buffer.from(stored as Uint8Array), garbage);
+      assert.throws(() => decodeEntry(stored as Uint8Array), (err) => isStrataError(err, ErrorCode.DECODE_FAILED));
+      assert.equal(tier.stats().corrupt, 0, 'valid framing is not the tier\'s corruption');
+      await tier.delete('planted');
+      assert.equal(await tier.get('planted'), undefined);
+      assert.equal(tier.stats().entries, 0);
+    } finally {
+      await tier.close();
+    }
+  });
+
   it('hands back well-framed garbage as bytes that decodeEntry rejects with DECODE_FAILED', async () => {
     await withTier(async (tier) => {
       await tier.set('garbage', bytes('definitely not an envelope'), Date.now() + HOUR);
