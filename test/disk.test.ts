@@ -190,6 +190,28 @@ describe('DiskTier', () => {
     }
   });
 
+  it('keeps the byte count exact when two tiers share one directory', async () => {
+    const path = freshDir();
+    const a = await DiskTier.open({ path, maxBytes: 30_000 });
+    const b = await DiskTier.open({ path, maxBytes: 30_000 });
+    try {
+      const at = Date.now() + HOUR;
+      for (let i = 0; i < 40; i++) await (i % 2 ? a : b).set(`k:${i}`, new Uint8Array(1000), at + i);
+      await a.delete('k:39');
+      await b.set('k:0', new Uint8Array(10), at);
+      const keys = Array.from({ length: 40 }, (_, i) => `k:${i}`);
+      const values = await a.getMany(keys);
+      const expected = keys.reduce((n, key, i) => n + (values[i] ? key.length + 9 + (values[i] as Uint8Array).length : 0), 0);
+      assert.equal(a.stats().bytes, expected);
+      assert.equal(b.stats().bytes, expected);
+      assert.equal(b.stats().entries, values.filter(Boolean).length);
+      assert.ok(expected <= 30_000, `${expected} bytes`);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('evicts down to a smaller maxBytes when reopened with one', async () => {
     const path = freshDir();
     const first = await DiskTier.open({ path, maxBytes: 1 << 20 });

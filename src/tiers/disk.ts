@@ -284,6 +284,15 @@ export class DiskTier implements ByteTier {
   }
 
   stats(): DiskTierStats {
+    if (!this.#closed) {
+      try {
+        // Another process sharing the directory may have written since our last transaction.
+        this.#entryCount = Number(this.#internal.get('entries') ?? this.#entryCount);
+        this.#byteCount = Number(this.#internal.get('bytes') ?? this.#byteCount);
+      } catch (err) {
+        this.#failed(err);
+      }
+    }
     return {
       entries: this.#entryCount,
       bytes: this.#byteCount,
@@ -430,11 +439,17 @@ export class DiskTier implements ByteTier {
     });
   }
 
-  /** One synchronous write transaction that also persists the counters. */
+  /**
+   * One synchronous write transaction that also persists the counters. The counters are read inside the
+   * transaction, so processes sharing the directory (e.g. workers of a Node cluster) keep them exact.
+   */
   #write<T>(action: () => T): T {
-    const before = { entries: this.#entryCount, bytes: this.#byteCount };
+    let before = { entries: this.#entryCount, bytes: this.#byteCount };
     try {
       return this.#root.transactionSync(() => {
+        this.#entryCount = Number(this.#internal.get('entries') ?? 0);
+        this.#byteCount = Number(this.#internal.get('bytes') ?? 0);
+        before = { entries: this.#entryCount, bytes: this.#byteCount };
         const result = action();
         if (this.#entryCount !== before.entries || this.#byteCount !== before.bytes) {
           this.#internal.putSync('entries', String(this.#entryCount));
