@@ -1,4 +1,5 @@
-// Measures the L3 disk tier (LMDB): write and read rates, reopen time with persisted counters against a full recount,
+// Measures the L3 disk tier (LMDB): write and read rates, reopen time with persisted counters against a full recount
+// and after an unclean shutdown,
 // pruning, deleting by pattern, and file size against the counted bytes. Writes bench/results/disk.json.
 //   npx tsx bench/disk.ts [--quick]
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -52,6 +53,13 @@ try {
   });
   await tier.close();
 
+  // As after a crash: without the clean-shutdown marker, open first walks the environment in a child process.
+  rmSync(join(path, 'clean-shutdown'));
+  const uncleanReopenMs = await elapsed(async () => {
+    tier = await DiskTier.open({ path, maxBytes: 4 * 1024 ** 3 });
+  });
+  await tier.close();
+
   // What open would cost without persisted counters: one pass over every record.
   const raw = open({ path, maxDbs: 4 });
   const entries = raw.openDB<Buffer, Buffer>({ name: 'entries', encoding: 'binary', keyEncoding: 'binary' });
@@ -89,6 +97,7 @@ try {
     countedBytes: statsAfterWrites.bytes,
     dataFileBytes: fileBytes,
     reopenMsWithPersistedCounters: Math.round(reopenMs * 10) / 10,
+    reopenMsAfterUncleanShutdown: Math.round(uncleanReopenMs),
     recountMsFullScan: Math.round(recountMs),
     recountMatchesCounter: recounted === statsAfterWrites.bytes,
     deletePatternMs: Math.round(patternMs),

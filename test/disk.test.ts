@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -309,6 +309,56 @@ describe('DiskTier', () => {
       await tier.set('good', encodeEntry(entry, { compressionThreshold: 0 }), Infinity);
       assert.deepEqual(decodeEntry((await tier.get('good')) as Uint8Array), entry);
     });
+  });
+
+  it('after an unclean shutdown, keeps an intact environment', async () => {
+    const path = freshDir();
+    const first = await DiskTier.open({ path, maxBytes: 1 << 20 });
+    await first.set('k', bytes('kept'), Infinity);
+    await first.close();
+    rmSync(join(path, 'clean-shutdown'));
+    const second = await DiskTier.open({ path, maxBytes: 1 << 20 });
+    try {
+      assert.equal(second.recoveredFromCorruption, false);
+      assert.equal(text(await second.get('k')), 'kept');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('after an unclean shutdown, replaces a damaged environment with an empty one instead of crashing', async () => {
+    const path = freshDir();
+    const first = await DiskTier.open({ path, maxBytes: 1 << 24 });
+    await first.setMany(Array.from({ length: 500 }, (_, i) => ({ key: `k:${i}`, bytes: new Uint8Array(500).fill(i), hardExpiresAt: Infinity })));
+    await first.close();
+    rmSync(join(path, 'clean-shutdown'));
+    const data = join(path, 'data.mdb');
+    const damaged = readFileSync(data);
+    damaged.fill(0x77, 8192);
+    writeFileSync(data, damaged);
+
+    const second = await DiskTier.open({ path, maxBytes: 1 << 24 });
+    try {
+      assert.equal(second.recoveredFromCorruption, true);
+      assert.equal(second.stats().entries, 0);
+      assert.equal(await second.get('k:1'), undefined);
+      await second.set('k:1', bytes('fresh'), Infinity);
+      assert.equal(text(await second.get('k:1')), 'fresh');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses, and leaves alone, a data.mdb that is not an LMDB file', async () => {
+    const path = freshDir();
+    mkdirSync(path);
+    writeFileSync(join(path, 'data.mdb'), Buffer.alloc(65536, 0x5a));
+    await assert.rejects(DiskTier.open({ path, maxBytes: 1 << 20 }), (err) => {
+      assert.ok(isStrataError(err, ErrorCode.TIER_FAILURE));
+      assert.match((err as Error).message, /not an LMDB environment/);
+      return true;
+    });
+    assert.equal(readFileSync(join(path, 'data.mdb'))[100], 0x5a);
   });
 
   it('fails to open an unusable directory with TIER_FAILURE and a helpful message', async () => {

@@ -1,7 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { ErrorCode, StrataError } from '../errors.js';
 import { compileGlob } from './glob.js';
+import { looksLikeLmdb, walksCleanly } from './lmdbProbe.js';
 import type { ByteTier, ByteWrite } from './tier.js';
 
 export interface DiskTierOptions {
@@ -36,6 +38,8 @@ export const MAX_KEY_BYTES = 1900;
 /** Changing the record framing or the index layout bumps this; an environment with another layout is cleared. */
 const LAYOUT_VERSION = '1';
 const RECORD_MARKER = 0xa3;
+/** Written by `close`, removed by `open`: its absence at open means the last run did not shut down cleanly. */
+const CLEAN_SHUTDOWN_MARKER = 'clean-shutdown';
 const RECORD_HEADER_BYTES = 9;
 /** Deletions per write transaction while pruning or deleting by pattern: keeps each pause of the event loop short. */
 const BATCH = 1000;
@@ -121,6 +125,8 @@ function validateOptions(options: DiskTierOptions): Required<DiskTierOptions> {
  */
 export class DiskTier implements ByteTier {
   readonly name = 'l3' as const;
+  /** True when open found the environment damaged (after an OS crash) and started empty. */
+  recoveredFromCorruption = false;
   readonly #options: Required<DiskTierOptions>;
   readonly #root: RootDatabase;
   readonly #entries: Database<Buffer, Buffer>;
@@ -164,13 +170,19 @@ export class DiskTier implements ByteTier {
     let root: RootDatabase | undefined;
     try {
       mkdirSync(valid.path, { recursive: true });
+      if (!looksLikeLmdb(valid.path)) {
+        throw new Error('data.mdb there is not an LMDB environment (another program\'s file?); it was left untouched');
+      }
+      const recovered = await DiskTier.#recoverIfDamaged(valid.path);
       root = open({
         path: valid.path,
         maxDbs: 4,
         noSync: true,
         mapSize: Math.max(1024 ** 3, Math.ceil((valid.maxBytes * 4) / 1024 ** 2) * 1024 ** 2),
       });
-      return new DiskTier(valid, root);
+      const tier = new DiskTier(valid, root);
+      tier.recoveredFromCorruption = recovered;
+      return tier;
     } catch (err) {
       await root?.close().catch(() => undefined);
       throw new StrataError(
@@ -180,6 +192,22 @@ export class DiskTier implements ByteTier {
         { cause: err, details: { path: valid.path } },
       );
     }
+  }
+
+  /**
+   * After an unclean shutdown (no marker file), the environment is walked in a child process first; if that
+   * crashes, the damaged files are deleted and the tier starts empty (it is a cache). A clean restart skips the walk.
+   */
+  static async #recoverIfDamaged(path: string): Promise<boolean> {
+    const marker = join(path, CLEAN_SHUTDOWN_MARKER);
+    const data = join(path, 'data.mdb');
+    const cleanShutdown = existsSync(marker);
+    rmSync(marker, { force: true });
+    if (cleanShutdown || !existsSync(data) || statSync(data).size === 0) return false;
+    if (await walksCleanly(path)) return false;
+    rmSync(data, { force: true });
+    rmSync(join(path, 'lock.mdb'), { force: true });
+    return true;
   }
 
   get(key: string): Promise<Uint8Array | undefined> {
@@ -316,6 +344,7 @@ export class DiskTier implements ByteTier {
     await this.#flushing;
     try {
       await this.#root.close();
+      writeFileSync(join(this.#options.path, CLEAN_SHUTDOWN_MARKER), '');
     } catch (err) {
       this.#failed(err);
       throw this.#failure(err);
