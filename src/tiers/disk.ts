@@ -295,8 +295,8 @@ export class DiskTier implements ByteTier {
     if (this.#closed) return undefined;
     try {
       return this.#meta.get(key);
-    } catch (err) {
-      this.#failed(err);
+    } catch {
+      this.#failed();
       return undefined;
     }
   }
@@ -317,8 +317,8 @@ export class DiskTier implements ByteTier {
         // Another process sharing the directory may have written since our last transaction.
         this.#entryCount = Number(this.#internal.get('entries') ?? this.#entryCount);
         this.#byteCount = Number(this.#internal.get('bytes') ?? this.#byteCount);
-      } catch (err) {
-        this.#failed(err);
+      } catch {
+        this.#failed();
       }
     }
     return {
@@ -346,7 +346,7 @@ export class DiskTier implements ByteTier {
       await this.#root.close();
       writeFileSync(join(this.#options.path, CLEAN_SHUTDOWN_MARKER), '');
     } catch (err) {
-      this.#failed(err);
+      this.#failed();
       throw this.#failure(err);
     }
   }
@@ -367,8 +367,8 @@ export class DiskTier implements ByteTier {
       if (!removed) return;
       if (corrupt) this.#corrupt++;
       else this.#expired++;
-    } catch (err) {
-      this.#failed(err);
+    } catch {
+      this.#failed();
     }
   }
 
@@ -461,7 +461,7 @@ export class DiskTier implements ByteTier {
     if (this.#closed || this.#flushing) return;
     this.#flushing = new Promise<void>((resolve) => {
       (this.#root as unknown as Flushable).sync((error) => {
-        if (error) this.#failed(error);
+        if (error) this.#failed();
         this.#flushing = undefined;
         resolve();
       });
@@ -499,18 +499,20 @@ export class DiskTier implements ByteTier {
     if (this.#closed) {
       return Promise.reject(new StrataError(ErrorCode.CLOSED, 'The disk tier is closed.'));
     }
+    const errorsBefore = this.#errors;
     try {
       const result = operation();
-      this.#healthy = true;
+      // A read can succeed while its clean-up write failed: that failure keeps the tier unhealthy.
+      if (this.#errors === errorsBefore) this.#healthy = true;
       return Promise.resolve(result);
     } catch (err) {
       if (err instanceof StrataError) return Promise.reject(err);
-      this.#failed(err);
+      this.#failed();
       return Promise.reject(this.#failure(err));
     }
   }
 
-  #failed(_err: unknown): void {
+  #failed(): void {
     this.#errors++;
     this.#healthy = false;
   }
