@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -18,9 +18,19 @@ const text = (value: Uint8Array | undefined): string | undefined =>
   value === undefined ? undefined : Buffer.from(value).toString();
 const HOUR = 3_600_000;
 
-async function withTier<T>(fn: (tier: DiskTier, path: string) => Promise<T>, maxBytes = 10 * 1024 * 1024): Promise<T> {
+/** A clock the test moves by hand, so that expiry never depends on how fast the machine is. */
+function manualClock(start = 1_760_000_000_000): { now: () => number; advance: (ms: number) => void } {
+  let time = start;
+  return { now: () => time, advance: (ms) => (time += ms) };
+}
+
+async function withTier<T>(
+  fn: (tier: DiskTier, path: string) => Promise<T>,
+  maxBytes = 10 * 1024 * 1024,
+  clock?: () => number,
+): Promise<T> {
   const path = freshDir();
-  const tier = await DiskTier.open({ path, maxBytes });
+  const tier = await DiskTier.open({ path, maxBytes, clock });
   try {
     return await fn(tier, path);
   } finally {
@@ -71,41 +81,53 @@ describe('DiskTier', () => {
   });
 
   it('treats an entry past its hard expiry as a miss and removes it', async () => {
-    await withTier(async (tier) => {
-      await tier.set('soon', bytes('x'), Date.now() + 30);
-      await tier.set('past', bytes('x'), Date.now() - 1);
-      assert.equal(text(await tier.get('soon')), 'x');
-      assert.equal(await tier.get('past'), undefined);
-      await new Promise((resolve) => setTimeout(resolve, 40));
-      assert.equal(await tier.get('soon'), undefined);
-      assert.equal(tier.stats().entries, 0);
-      assert.equal(tier.stats().expired, 1);
-    });
+    const clock = manualClock();
+    await withTier(
+      async (tier) => {
+        await tier.set('soon', bytes('x'), clock.now() + 30);
+        await tier.set('past', bytes('x'), clock.now() - 1);
+        assert.equal(text(await tier.get('soon')), 'x');
+        assert.equal(await tier.get('past'), undefined);
+        clock.advance(30);
+        assert.equal(await tier.get('soon'), undefined);
+        assert.equal(tier.stats().entries, 0);
+        assert.equal(tier.stats().expired, 1);
+      },
+      1 << 20,
+      clock.now,
+    );
   });
 
   it('prunes expired entries and keeps live ones', async () => {
-    await withTier(async (tier) => {
-      const now = Date.now();
-      const items = [];
-      for (let i = 0; i < 2500; i++) {
-        items.push({ key: `dead:${i}`, bytes: bytes('d'), hardExpiresAt: now + 25 });
-        if (i < 10) items.push({ key: `live:${i}`, bytes: bytes('l'), hardExpiresAt: now + HOUR });
-      }
-      await tier.setMany(items);
-      assert.equal(tier.stats().entries, 2510);
-      await new Promise((resolve) => setTimeout(resolve, 40));
-      assert.equal(await tier.prune(), 2500);
-      assert.equal(tier.stats().entries, 10);
-      assert.equal(tier.stats().expired, 2500);
-      assert.equal(text(await tier.get('live:3')), 'l');
-      assert.equal(await tier.prune(), 0);
-    });
+    const clock = manualClock();
+    await withTier(
+      async (tier) => {
+        const items = [];
+        for (let i = 0; i < 2500; i++) {
+          items.push({ key: `dead:${i}`, bytes: bytes('d'), hardExpiresAt: clock.now() + 25 + (i % 7) });
+          if (i < 10) items.push({ key: `live:${i}`, bytes: bytes('l'), hardExpiresAt: clock.now() + HOUR });
+        }
+        await tier.setMany(items);
+        assert.equal(tier.stats().entries, 2510);
+        assert.equal(await tier.prune(), 0);
+        clock.advance(40);
+        assert.equal(await tier.prune(), 2500);
+        assert.equal(tier.stats().entries, 10);
+        assert.equal(tier.stats().expired, 2500);
+        assert.equal(text(await tier.get('live:3')), 'l');
+        assert.equal(await tier.prune(), 0);
+      },
+      1 << 20,
+      clock.now,
+    );
   });
 
   it('prunes on its own every pruneIntervalMs', async () => {
-    const tier = await DiskTier.open({ path: freshDir(), maxBytes: 1 << 20, pruneIntervalMs: 20 });
+    const clock = manualClock();
+    const tier = await DiskTier.open({ path: freshDir(), maxBytes: 1 << 20, pruneIntervalMs: 20, clock: clock.now });
     try {
-      await tier.set('k', bytes('x'), Date.now() + 10);
+      await tier.set('k', bytes('x'), clock.now() + 10);
+      clock.advance(10);
       const deadline = Date.now() + 5000;
       while (tier.stats().expired === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
       assert.equal(tier.stats().expired, 1);
@@ -145,15 +167,16 @@ describe('DiskTier', () => {
 
   it('survives a restart: entries, byte count and meta are kept, expired entries are gone', async () => {
     const path = freshDir();
-    const first = await DiskTier.open({ path, maxBytes: 1 << 20 });
-    await first.set('kept', bytes('still here'), Date.now() + HOUR);
-    await first.set('short', bytes('x'), Date.now() + 30);
+    const clock = manualClock();
+    const first = await DiskTier.open({ path, maxBytes: 1 << 20, clock: clock.now });
+    await first.set('kept', bytes('still here'), clock.now() + HOUR);
+    await first.set('short', bytes('x'), clock.now() + 30);
     await first.setMeta('log:lastId', '1700000000000-3');
     const before = first.stats();
     await first.close();
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    clock.advance(30);
 
-    const second = await DiskTier.open({ path, maxBytes: 1 << 20 });
+    const second = await DiskTier.open({ path, maxBytes: 1 << 20, clock: clock.now });
     try {
       assert.equal(second.stats().entries, before.entries);
       assert.equal(second.stats().bytes, before.bytes);
@@ -162,6 +185,45 @@ describe('DiskTier', () => {
       assert.equal(second.getMeta('log:lastId'), '1700000000000-3');
       assert.equal(second.getMeta('missing'), undefined);
       assert.equal(second.stats().entries, 1);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('keeps the byte count exact when two tiers share one directory', async () => {
+    const path = freshDir();
+    const a = await DiskTier.open({ path, maxBytes: 30_000 });
+    const b = await DiskTier.open({ path, maxBytes: 30_000 });
+    try {
+      const at = Date.now() + HOUR;
+      for (let i = 0; i < 40; i++) await (i % 2 ? a : b).set(`k:${i}`, new Uint8Array(1000), at + i);
+      await a.delete('k:39');
+      await b.set('k:0', new Uint8Array(10), at);
+      const keys = Array.from({ length: 40 }, (_, i) => `k:${i}`);
+      const values = await a.getMany(keys);
+      const expected = keys.reduce((n, key, i) => n + (values[i] ? key.length + 9 + (values[i] as Uint8Array).length : 0), 0);
+      assert.equal(a.stats().bytes, expected);
+      assert.equal(b.stats().bytes, expected);
+      assert.equal(b.stats().entries, values.filter(Boolean).length);
+      assert.ok(expected <= 30_000, `${expected} bytes`);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('evicts down to a smaller maxBytes when reopened with one', async () => {
+    const path = freshDir();
+    const first = await DiskTier.open({ path, maxBytes: 1 << 20 });
+    const at = Date.now() + HOUR;
+    await first.setMany(Array.from({ length: 100 }, (_, i) => ({ key: `k:${i}`, bytes: new Uint8Array(1000), hardExpiresAt: at + i })));
+    await first.close();
+    const second = await DiskTier.open({ path, maxBytes: 20_000 });
+    try {
+      assert.ok(second.stats().bytes <= 20_000, `${second.stats().bytes} bytes`);
+      assert.ok(second.stats().entries >= 15 && second.stats().entries < 20, `${second.stats().entries} entries`);
+      assert.ok(await second.get('k:99'), 'the entry expiring last is kept');
+      assert.equal(await second.get('k:0'), undefined);
     } finally {
       await second.close();
     }
@@ -211,6 +273,32 @@ describe('DiskTier', () => {
     }
   });
 
+  it('hands back garbage written with the raw LMDB API inside valid framing, and decodeEntry rejects it', async () => {
+    const path = freshDir();
+    const raw = open({ path, maxDbs: 4 });
+    const entries = raw.openDB<Buffer, Buffer>({ name: 'entries', encoding: 'binary', keyEncoding: 'binary' });
+    // The framing documented in docs/disk-tier.md: marker 0xA3, hard expiry as float64 LE, then the envelope.
+    const framing = Buffer.alloc(9);
+    framing[0] = 0xa3;
+    framing.writeDoubleLE(Infinity, 1);
+    const garbage = Buffer.from([0x1f, 0xff, 0x00, 0x13, 0x37, 0xde, 0xad, 0xbe, 0xef]);
+    await entries.put(Buffer.from('planted'), Buffer.concat([framing, garbage]));
+    await raw.close();
+
+    const tier = await DiskTier.open({ path, maxBytes: 1 << 20 });
+    try {
+      const stored = await tier.get('planted');
+      assert.deepEqual(Buffer.from(stored as Uint8Array), garbage);
+      assert.throws(() => decodeEntry(stored as Uint8Array), (err) => isStrataError(err, ErrorCode.DECODE_FAILED));
+      assert.equal(tier.stats().corrupt, 0, 'valid framing is not the tier\'s corruption');
+      await tier.delete('planted');
+      assert.equal(await tier.get('planted'), undefined);
+      assert.equal(tier.stats().entries, 0);
+    } finally {
+      await tier.close();
+    }
+  });
+
   it('hands back well-framed garbage as bytes that decodeEntry rejects with DECODE_FAILED', async () => {
     await withTier(async (tier) => {
       await tier.set('garbage', bytes('definitely not an envelope'), Date.now() + HOUR);
@@ -221,6 +309,56 @@ describe('DiskTier', () => {
       await tier.set('good', encodeEntry(entry, { compressionThreshold: 0 }), Infinity);
       assert.deepEqual(decodeEntry((await tier.get('good')) as Uint8Array), entry);
     });
+  });
+
+  it('after an unclean shutdown, keeps an intact environment', async () => {
+    const path = freshDir();
+    const first = await DiskTier.open({ path, maxBytes: 1 << 20 });
+    await first.set('k', bytes('kept'), Infinity);
+    await first.close();
+    rmSync(join(path, 'clean-shutdown'));
+    const second = await DiskTier.open({ path, maxBytes: 1 << 20 });
+    try {
+      assert.equal(second.recoveredFromCorruption, false);
+      assert.equal(text(await second.get('k')), 'kept');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('after an unclean shutdown, replaces a damaged environment with an empty one instead of crashing', async () => {
+    const path = freshDir();
+    const first = await DiskTier.open({ path, maxBytes: 1 << 24 });
+    await first.setMany(Array.from({ length: 500 }, (_, i) => ({ key: `k:${i}`, bytes: new Uint8Array(500).fill(i), hardExpiresAt: Infinity })));
+    await first.close();
+    rmSync(join(path, 'clean-shutdown'));
+    const data = join(path, 'data.mdb');
+    const damaged = readFileSync(data);
+    damaged.fill(0x77, 8192);
+    writeFileSync(data, damaged);
+
+    const second = await DiskTier.open({ path, maxBytes: 1 << 24 });
+    try {
+      assert.equal(second.recoveredFromCorruption, true);
+      assert.equal(second.stats().entries, 0);
+      assert.equal(await second.get('k:1'), undefined);
+      await second.set('k:1', bytes('fresh'), Infinity);
+      assert.equal(text(await second.get('k:1')), 'fresh');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses, and leaves alone, a data.mdb that is not an LMDB file', async () => {
+    const path = freshDir();
+    mkdirSync(path);
+    writeFileSync(join(path, 'data.mdb'), Buffer.alloc(65536, 0x5a));
+    await assert.rejects(DiskTier.open({ path, maxBytes: 1 << 20 }), (err) => {
+      assert.ok(isStrataError(err, ErrorCode.TIER_FAILURE));
+      assert.match((err as Error).message, /not an LMDB environment/);
+      return true;
+    });
+    assert.equal(readFileSync(join(path, 'data.mdb'))[100], 0x5a);
   });
 
   it('fails to open an unusable directory with TIER_FAILURE and a helpful message', async () => {

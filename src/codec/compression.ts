@@ -22,7 +22,10 @@ export type CodecName = keyof typeof CodecId;
 export type CompressedCodecName = Exclude<CodecName, 'none'>;
 
 /** The codec used above the compression threshold unless the caller names another (chosen in ADR 001). */
-export const DEFAULT_CODEC: CompressedCodecName = 'lz4';
+export const DEFAULT_CODEC: CompressedCodecName = 'deflate';
+
+/** The threshold chosen in ADR 001: under 1 KiB compression saves a few hundred bytes at most and costs a codec call. */
+export const DEFAULT_COMPRESSION_THRESHOLD = 1024;
 
 /** Larger payloads are refused on decode: no cache entry is this big, and a forged length must not allocate gigabytes. */
 export const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;

@@ -29,7 +29,8 @@ export function serializeValue(value: unknown): Uint8Array {
     return packr.pack(value);
   } catch (err) {
     const problem = findUnserializable(value);
-    const where = problem === undefined ? '' : ` at ${problem.path}: ${problem.reason}`;
+    const shownPath = problem === undefined || problem.path.length <= 120 ? problem?.path : `${problem.path.slice(0, 117)}...`;
+    const where = problem === undefined ? '' : ` at ${shownPath}: ${problem.reason}`;
     const detail = problem === undefined ? (err instanceof Error ? `: ${err.message}` : '') : where;
     throw new StrataError(
       ErrorCode.NOT_SERIALIZABLE,

@@ -1,7 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { ErrorCode, StrataError } from '../errors.js';
 import { compileGlob } from './glob.js';
+import { looksLikeLmdb, walksCleanly } from './lmdbProbe.js';
 import type { ByteTier, ByteWrite } from './tier.js';
 
 export interface DiskTierOptions {
@@ -11,6 +13,8 @@ export interface DiskTierOptions {
   maxBytes: number;
   /** How often expired entries are pruned, ms. */
   pruneIntervalMs?: number;
+  /** The current time in ms since the epoch; tests pass a controllable clock. */
+  clock?: () => number;
 }
 
 export interface DiskTierStats {
@@ -34,6 +38,8 @@ export const MAX_KEY_BYTES = 1900;
 /** Changing the record framing or the index layout bumps this; an environment with another layout is cleared. */
 const LAYOUT_VERSION = '1';
 const RECORD_MARKER = 0xa3;
+/** Written by `close`, removed by `open`: its absence at open means the last run did not shut down cleanly. */
+const CLEAN_SHUTDOWN_MARKER = 'clean-shutdown';
 const RECORD_HEADER_BYTES = 9;
 /** Deletions per write transaction while pruning or deleting by pattern: keeps each pause of the event loop short. */
 const BATCH = 1000;
@@ -98,7 +104,9 @@ function validateOptions(options: DiskTierOptions): Required<DiskTierOptions> {
   if (typeof pruneIntervalMs !== 'number' || !Number.isFinite(pruneIntervalMs) || pruneIntervalMs <= 0) {
     throw new StrataError(ErrorCode.INVALID_OPTION, `disk.pruneIntervalMs must be a positive number of ms, got ${String(pruneIntervalMs)}.`);
   }
-  return { path: options.path, maxBytes: options.maxBytes, pruneIntervalMs };
+  const clock = options.clock ?? Date.now;
+  if (typeof clock !== 'function') throw new StrataError(ErrorCode.INVALID_OPTION, 'disk.clock must be a function returning ms.');
+  return { path: options.path, maxBytes: options.maxBytes, pruneIntervalMs, clock };
 }
 
 /**
@@ -117,6 +125,8 @@ function validateOptions(options: DiskTierOptions): Required<DiskTierOptions> {
  */
 export class DiskTier implements ByteTier {
   readonly name = 'l3' as const;
+  /** True when open found the environment damaged (after an OS crash) and started empty. */
+  recoveredFromCorruption = false;
   readonly #options: Required<DiskTierOptions>;
   readonly #root: RootDatabase;
   readonly #entries: Database<Buffer, Buffer>;
@@ -133,6 +143,7 @@ export class DiskTier implements ByteTier {
   #healthy = true;
   #closed = false;
   #pruning: Promise<number> | undefined;
+  #flushing: Promise<void> | undefined;
 
   private constructor(options: Required<DiskTierOptions>, root: RootDatabase) {
     this.#options = options;
@@ -142,6 +153,8 @@ export class DiskTier implements ByteTier {
     this.#meta = root.openDB<string, string>({ name: 'meta', encoding: 'string' });
     this.#internal = root.openDB<string, string>({ name: 'internal', encoding: 'string' });
     this.#loadCounters();
+    // maxBytes may have shrunk since the environment was written.
+    if (this.#byteCount > options.maxBytes) this.#write(() => this.#evictOverflow());
     this.#pruneTimer = setInterval(() => {
       this.prune().catch(() => undefined);
     }, options.pruneIntervalMs);
@@ -162,13 +175,19 @@ export class DiskTier implements ByteTier {
     let root: RootDatabase | undefined;
     try {
       mkdirSync(valid.path, { recursive: true });
+      if (!looksLikeLmdb(valid.path)) {
+        throw new Error('data.mdb there is not an LMDB environment (another program\'s file?); it was left untouched');
+      }
+      const recovered = await DiskTier.#recoverIfDamaged(valid.path);
       root = open({
         path: valid.path,
         maxDbs: 4,
         noSync: true,
         mapSize: Math.max(1024 ** 3, Math.ceil((valid.maxBytes * 4) / 1024 ** 2) * 1024 ** 2),
       });
-      return new DiskTier(valid, root);
+      const tier = new DiskTier(valid, root);
+      tier.recoveredFromCorruption = recovered;
+      return tier;
     } catch (err) {
       root?.close().catch(() => undefined);
       throw new StrataError(
@@ -180,13 +199,29 @@ export class DiskTier implements ByteTier {
     }
   }
 
+  /**
+   * After an unclean shutdown (no marker file), the environment is walked in a child process first; if that
+   * crashes, the damaged files are deleted and the tier starts empty (it is a cache). A clean restart skips the walk.
+   */
+  static async #recoverIfDamaged(path: string): Promise<boolean> {
+    const marker = join(path, CLEAN_SHUTDOWN_MARKER);
+    const data = join(path, 'data.mdb');
+    const cleanShutdown = existsSync(marker);
+    rmSync(marker, { force: true });
+    if (cleanShutdown || !existsSync(data) || statSync(data).size === 0) return false;
+    if (await walksCleanly(path)) return false;
+    rmSync(data, { force: true });
+    rmSync(join(path, 'lock.mdb'), { force: true });
+    return true;
+  }
+
   get(key: string): Promise<Uint8Array | undefined> {
-    return this.#run(() => this.#read(keyBytes(key), Date.now()));
+    return this.#run(() => this.#read(keyBytes(key), this.#options.clock()));
   }
 
   getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
     return this.#run(() => {
-      const now = Date.now();
+      const now = this.#options.clock();
       return keys.map((key) => this.#read(keyBytes(key), now));
     });
   }
@@ -195,7 +230,7 @@ export class DiskTier implements ByteTier {
     return this.#run(() => {
       const k = keyBytes(key);
       checkExpiry(hardExpiresAt);
-      this.#write(() => this.#put(k, bytes, hardExpiresAt, Date.now()));
+      this.#write(() => this.#put(k, bytes, hardExpiresAt, this.#options.clock()));
     });
   }
 
@@ -205,7 +240,7 @@ export class DiskTier implements ByteTier {
         checkExpiry(item.hardExpiresAt);
         return { key: keyBytes(item.key), bytes: item.bytes, hardExpiresAt: item.hardExpiresAt };
       });
-      const now = Date.now();
+      const now = this.#options.clock();
       this.#write(() => {
         for (const item of prepared) this.#put(item.key, item.bytes, item.hardExpiresAt, now);
       });
@@ -265,8 +300,8 @@ export class DiskTier implements ByteTier {
     if (this.#closed) return undefined;
     try {
       return this.#meta.get(key);
-    } catch (err) {
-      this.#failed(err);
+    } catch {
+      this.#failed();
       return undefined;
     }
   }
@@ -282,6 +317,15 @@ export class DiskTier implements ByteTier {
   }
 
   stats(): DiskTierStats {
+    if (!this.#closed) {
+      try {
+        // Another process sharing the directory may have written since our last transaction.
+        this.#entryCount = Number(this.#internal.get('entries') ?? this.#entryCount);
+        this.#byteCount = Number(this.#internal.get('bytes') ?? this.#byteCount);
+      } catch {
+        this.#failed();
+      }
+    }
     return {
       entries: this.#entryCount,
       bytes: this.#byteCount,
@@ -302,10 +346,12 @@ export class DiskTier implements ByteTier {
     this.#closed = true;
     clearInterval(this.#pruneTimer);
     await this.#pruning?.catch(() => undefined);
+    await this.#flushing;
     try {
       await this.#root.close();
+      writeFileSync(join(this.#options.path, CLEAN_SHUTDOWN_MARKER), '');
     } catch (err) {
-      this.#failed(err);
+      this.#failed();
       throw this.#failure(err);
     }
   }
@@ -326,8 +372,8 @@ export class DiskTier implements ByteTier {
       if (!removed) return;
       if (corrupt) this.#corrupt++;
       else this.#expired++;
-    } catch (err) {
-      this.#failed(err);
+    } catch {
+      this.#failed();
     }
   }
 
@@ -366,13 +412,18 @@ export class DiskTier implements ByteTier {
     while (this.#byteCount > this.#options.maxBytes) {
       const victims: Buffer[] = [];
       for (const indexKey of this.#expiry.getKeys({ limit: 64 })) victims.push(Buffer.from(indexKey));
-      if (victims.length === 0) return;
+      let progress = false;
       for (const indexKey of victims) {
         if (this.#byteCount <= this.#options.maxBytes) return;
-        const key = indexKey.subarray(8);
-        if (this.#remove(key)) this.#evictions++;
-        else this.#expiry.removeSync(indexKey);
+        if (this.#remove(indexKey.subarray(8))) {
+          this.#evictions++;
+          progress = true;
+        } else if (this.#expiry.removeSync(indexKey)) {
+          progress = true;
+        }
       }
+      // Bytes not reachable through the index (a record planted by another writer) cannot be evicted here.
+      if (!progress) return;
     }
   }
 
@@ -381,37 +432,58 @@ export class DiskTier implements ByteTier {
     while (!this.#closed) {
       const batch = await this.#run(() =>
         this.#write(() => {
-          const now = Date.now();
+          const now = this.#options.clock();
           const due: Buffer[] = [];
           for (const indexKey of this.#expiry.getKeys({ limit: BATCH })) {
             if (indexKey.readDoubleBE(0) > now) break;
             due.push(Buffer.from(indexKey));
           }
+          let cleared = 0;
           for (const indexKey of due) {
             const key = indexKey.subarray(8);
             const record = this.#entries.getBinary(key);
             const hardExpiresAt = record === undefined ? undefined : recordExpiry(record);
-            if (hardExpiresAt !== undefined && hardExpiresAt <= now && this.#remove(key)) {
+            const entryRemoved = hardExpiresAt !== undefined && hardExpiresAt <= now && this.#remove(key);
+            if (entryRemoved) {
               this.#expired++;
               removed++;
             }
-            this.#expiry.removeSync(indexKey);
+            if (this.#expiry.removeSync(indexKey) || entryRemoved) cleared++;
           }
-          return due.length;
+          return cleared;
         }),
       );
+      // A batch that was not full, or that changed nothing, means nothing due is left.
       if (batch < BATCH) break;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    if (!this.#closed) (this.#root as unknown as Flushable).sync(() => undefined);
+    this.#flush();
     return removed;
   }
 
-  /** One synchronous write transaction that also persists the counters. */
+  /** Starts a background fsync unless one is running; `close` waits for it (closing under it crashes LMDB). */
+  #flush(): void {
+    if (this.#closed || this.#flushing) return;
+    this.#flushing = new Promise<void>((resolve) => {
+      (this.#root as unknown as Flushable).sync((error) => {
+        if (error) this.#failed();
+        this.#flushing = undefined;
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * One synchronous write transaction that also persists the counters. The counters are read inside the
+   * transaction, so processes sharing the directory (e.g. workers of a Node cluster) keep them exact.
+   */
   #write<T>(action: () => T): T {
-    const before = { entries: this.#entryCount, bytes: this.#byteCount };
+    let before = { entries: this.#entryCount, bytes: this.#byteCount };
     try {
       return this.#root.transactionSync(() => {
+        this.#entryCount = Number(this.#internal.get('entries') ?? 0);
+        this.#byteCount = Number(this.#internal.get('bytes') ?? 0);
+        before = { entries: this.#entryCount, bytes: this.#byteCount };
         const result = action();
         if (this.#entryCount !== before.entries || this.#byteCount !== before.bytes) {
           this.#internal.putSync('entries', String(this.#entryCount));
@@ -432,18 +504,20 @@ export class DiskTier implements ByteTier {
     if (this.#closed) {
       return Promise.reject(new StrataError(ErrorCode.CLOSED, 'The disk tier is closed.'));
     }
+    const errorsBefore = this.#errors;
     try {
       const result = operation();
-      this.#healthy = true;
+      // A read can succeed while its clean-up write failed: that failure keeps the tier unhealthy.
+      if (this.#errors === errorsBefore) this.#healthy = true;
       return Promise.resolve(result);
     } catch (err) {
       if (err instanceof StrataError) return Promise.reject(err);
-      this.#failed(err);
+      this.#failed();
       return Promise.reject(this.#failure(err));
     }
   }
 
-  #failed(_err: unknown): void {
+  #failed(): void {
     this.#errors++;
     this.#healthy = false;
   }

@@ -3,7 +3,7 @@ import { ErrorCode, StrataError } from '../errors.js';
 /**
  * Redis-style glob patterns (as in `SCAN … MATCH`): `*` any run of characters, `?` one character,
  * `[abc]`, `[a-z]` and `[^abc]` one character of (or not of) a set, `\` makes the next character literal.
- * An unclosed `[` is a literal `[`. Shared by the tiers so that L2 and L3 delete the same keys for one pattern.
+ * An unclosed `[` runs to the end of the pattern and `[]` matches nothing, as in Redis. Shared by the tiers so that L2 and L3 delete the same keys for one pattern.
  */
 export interface Glob {
   readonly pattern: string;
@@ -19,40 +19,31 @@ function escapeRegExp(text: string): string {
   return text.replace(REGEXP_SPECIAL, '\\$&');
 }
 
-/** `null` if the `[` at `start` is not closed (it is then a literal). */
-function readClass(pattern: string, start: number): { source: string; end: number } | null {
+/** The set opened by the `[` at `start`, read as Redis reads it, and the index of its closing `]`. */
+function readClass(pattern: string, start: number): { source: string; end: number } {
   let i = start + 1;
-  let negate = false;
-  if (pattern[i] === '^') {
-    negate = true;
-    i++;
-  }
+  const negate = pattern[i] === '^';
+  if (negate) i++;
   let body = '';
-  let first = true;
-  while (i < pattern.length) {
+  while (i < pattern.length && pattern[i] !== ']') {
     const ch = pattern[i] as string;
-    if (ch === ']' && !first) {
-      // An empty class matches nothing, like Redis.
-      const source = body === '' ? (negate ? '[\\s\\S]' : '(?!)') : `[${negate ? '^' : ''}${body}]`;
-      return { source, end: i };
-    }
     if (ch === '\\' && i + 1 < pattern.length) {
       body += escapeRegExp(pattern[i + 1] as string);
       i += 2;
-    } else if (pattern[i + 1] === '-' && i + 2 < pattern.length && pattern[i + 2] !== ']') {
-      const low = ch;
+    } else if (pattern[i + 1] === '-' && i + 2 < pattern.length) {
+      // Redis takes the character after `-` even when it is `]`, and accepts reversed ranges (`[z-a]`).
       const high = pattern[i + 2] as string;
-      // Redis accepts reversed ranges (`[z-a]`); a RegExp does not.
-      const [from, to] = low <= high ? [low, high] : [high, low];
+      const [from, to] = ch <= high ? [ch, high] : [high, ch];
       body += `${escapeRegExp(from)}-${escapeRegExp(to)}`;
       i += 3;
     } else {
       body += escapeRegExp(ch);
       i++;
     }
-    first = false;
   }
-  return null;
+  // `[]` matches nothing and `[^]` any character, as in Redis.
+  const source = body === '' ? (negate ? '[\\s\\S]' : '(?!)') : `[${negate ? '^' : ''}${body}]`;
+  return { source, end: Math.min(i, pattern.length - 1) };
 }
 
 export function compileGlob(pattern: string): Glob {
@@ -72,14 +63,9 @@ export function compileGlob(pattern: string): Glob {
       literal = false;
     } else if (ch === '[') {
       const cls = readClass(pattern, i);
-      if (cls === null) {
-        source += '\\[';
-        if (literal) literalPrefix += '[';
-      } else {
-        source += cls.source;
-        i = cls.end;
-        literal = false;
-      }
+      source += cls.source;
+      i = cls.end;
+      literal = false;
     } else if (ch === '\\' && i + 1 < pattern.length) {
       const next = pattern[++i] as string;
       source += escapeRegExp(next);
