@@ -332,3 +332,21 @@ describe('namespaces and classes', () => {
     await assert.rejects(async () => cache.set('k', 2), rejectsWith('CLOSED'));
   });
 });
+
+describe('damaged data', () => {
+  it('reads bytes that are not an entry as a miss, deletes them and counts a decode error', async () => {
+    const { DiskTier } = await import('../src/index.js');
+    const disk = DiskTier.openSync({ path: tempDir(), maxBytes: 1 << 24 });
+    const cache = createStrata({ l3: disk });
+    const decodeErrors: string[] = [];
+    cache.on('decode:error', (info) => decodeErrors.push(info.key));
+    await disk.set('strata:default:default:bad', Buffer.from('another program wrote this'), Date.now() + 60_000);
+    assert.equal(await cache.get('bad'), undefined);
+    assert.deepEqual(decodeErrors, ['strata:default:default:bad']);
+    assert.equal(cache.stats().classes.default?.errors.decode, 1);
+    await sleep(10);
+    assert.equal(await disk.get('strata:default:default:bad'), undefined, 'the damaged entry is deleted');
+    assert.equal(await cache.getOrSet('bad', () => 'recomputed'), 'recomputed');
+    await cache.close();
+  });
+});

@@ -5,6 +5,7 @@ import type { ResolvedClass, ResolvedOptions } from '../config/options.js';
 import { ErrorCode, StrataError } from '../errors.js';
 import type { InvalidationEvent } from '../sync/events.js';
 import { MemoryTier, type MemoryPartition } from '../tiers/memory.js';
+import { compileGlob } from '../tiers/glob.js';
 import type { ByteTier, TierName } from '../tiers/tier.js';
 import { coarseNow } from './clock.js';
 import { ClassCounters } from './counters.js';
@@ -271,7 +272,7 @@ export class TierStack extends EventEmitter<StrataEvents> {
   async deletePattern(view: ClassView, pattern: string): Promise<void> {
     this.assertOpen();
     if (view.l1 !== undefined) {
-      const re = globToRegExp(pattern);
+      const re = compileGlob(pattern).regExp;
       for (const key of [...view.l1.keys()]) if (re.test(key)) view.l1.delete(key);
     }
     await Promise.all(view.byteTiers.map((tier) => this.guard(tier, 'deletePattern', tier.deletePattern(view.keyPrefix + pattern), view)));
@@ -344,31 +345,4 @@ export class TierStack extends EventEmitter<StrataEvents> {
   static now(): number {
     return coarseNow();
   }
-}
-
-/** A Redis-style glob (`*`, `?`, `[abc]`, `\x`) as a RegExp over the whole string. */
-export function globToRegExp(glob: string): RegExp {
-  let out = '^';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] as string;
-    if (c === '*') out += '.*';
-    else if (c === '?') out += '.';
-    else if (c === '\\' && i + 1 < glob.length) out += escapeRegExp(glob[++i] as string);
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end === -1) out += '\\[';
-      else {
-        let body = glob.slice(i + 1, end);
-        if (body.startsWith('^')) body = `^${body.slice(1).replace(/[\\\]]/g, '\\$&')}`;
-        else body = body.replace(/[\\\]^]/g, '\\$&');
-        out += `[${body}]`;
-        i = end;
-      }
-    } else out += escapeRegExp(c);
-  }
-  return new RegExp(`${out}$`, 's');
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }

@@ -178,7 +178,7 @@ export class DiskTier implements ByteTier {
       if (!looksLikeLmdb(valid.path)) {
         throw new Error('data.mdb there is not an LMDB environment (another program\'s file?); it was left untouched');
       }
-      const recovered = await DiskTier.#recoverIfDamaged(valid.path);
+      const recovered = DiskTier.#recoverIfDamaged(valid.path);
       root = open({
         path: valid.path,
         maxDbs: 4,
@@ -203,13 +203,13 @@ export class DiskTier implements ByteTier {
    * After an unclean shutdown (no marker file), the environment is walked in a child process first; if that
    * crashes, the damaged files are deleted and the tier starts empty (it is a cache). A clean restart skips the walk.
    */
-  static async #recoverIfDamaged(path: string): Promise<boolean> {
+  static #recoverIfDamaged(path: string): boolean {
     const marker = join(path, CLEAN_SHUTDOWN_MARKER);
     const data = join(path, 'data.mdb');
     const cleanShutdown = existsSync(marker);
     rmSync(marker, { force: true });
     if (cleanShutdown || !existsSync(data) || statSync(data).size === 0) return false;
-    if (await walksCleanly(path)) return false;
+    if (walksCleanly(path)) return false;
     rmSync(data, { force: true });
     rmSync(join(path, 'lock.mdb'), { force: true });
     return true;

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -47,14 +47,11 @@ root.close().then(() => process.exit(0), () => process.exit(2));
  * process that reads it with SIGSEGV instead of failing. So the walk runs in a child process, whose crash is
  * only an answer.
  */
-export function walksCleanly(directory: string): Promise<boolean> {
+export function walksCleanly(directory: string): boolean {
   const lmdbEntry = createRequire(import.meta.url).resolve('lmdb');
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', WALK_SCRIPT, lmdbEntry, directory], {
-      stdio: 'ignore',
-      timeout: PROBE_TIMEOUT_MS,
-    });
-    child.once('error', () => resolve(false));
-    child.once('exit', (code) => resolve(code === 0));
+  const result = spawnSync(process.execPath, ['-e', WALK_SCRIPT, lmdbEntry, directory], {
+    stdio: 'ignore',
+    timeout: PROBE_TIMEOUT_MS,
   });
+  return result.error === undefined && result.status === 0;
 }
