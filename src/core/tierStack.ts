@@ -16,6 +16,8 @@ const L1_ENTRY_OVERHEAD = 160;
 
 /** The events a cache emits. Listeners must not throw. */
 export interface StrataEvents {
+  /** A call to L2 or L3 finished (emitted only while someone listens): for latency histograms. */
+  'tier:op': [info: { tier: Exclude<TierName, 'l1'>; operation: string; ms: number; ok: boolean }];
   /** A tier call failed or timed out; the read or write carried on without that tier. */
   'tier:error': [info: { tier: Exclude<TierName, 'l1'>; operation: string; error: unknown }];
   /** Stored bytes did not decode and were deleted. */
@@ -301,9 +303,14 @@ export class TierStack extends EventEmitter<StrataEvents> {
 
   /** Awaits a tier call; a rejection is counted and emitted and becomes `undefined`. */
   async guard<T>(tier: ByteTier, operation: string, call: Promise<T>, view?: ClassView): Promise<T | undefined> {
+    const timed = this.listenerCount('tier:op') > 0;
+    const start = timed ? performance.now() : 0;
     try {
-      return await call;
+      const result = await call;
+      if (timed) this.emit('tier:op', { tier: tier.name, operation, ms: performance.now() - start, ok: true });
+      return result;
     } catch (error) {
+      if (timed) this.emit('tier:op', { tier: tier.name, operation, ms: performance.now() - start, ok: false });
       if (view !== undefined) {
         if (tier.name === 'l2') view.counters.l2Errors++;
         else view.counters.l3Errors++;
