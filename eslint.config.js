@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/node_modules/**', 'bench/results/**', 'test-results/**', '.strata/**', 'src/server/assets/vendor/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'bench/node_modules/**', 'bench/results/**', 'test-results/**', 'compat/*/node_modules/**', '.strata/**', 'src/server/assets/vendor/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -26,3 +26,5 @@ export { CircuitBreaker } from './resilience/circuitBreaker.js';
 export type { CircuitState, CircuitBreakerOptions } from './resilience/circuitBreaker.js';
 export { compareOnTrace, readTrace, replayTrace, TRACE_FORMATS } from './tiers/traceReplay.js';
 export type { TraceFormat, TraceComparison } from './tiers/traceReplay.js';
+export { StrataKeyvStore } from './adapters/keyvStore.js';
+export type { KeyvStoreOptions } from './adapters/keyvStore.js';
