@@ -3,7 +3,9 @@ import { StrataError } from '../errors.js';
 import type { Command } from './command.js';
 
 /** Sub-commands load lazily so `strata trace` does not pay for the server's imports. */
-const commands: Record<string, () => Promise<Command>> = {};
+const commands: Record<string, () => Promise<Command>> = {
+  eval: async () => (await import('./commands/eval.js')).default,
+};
 
 function help(): string {
   const names = Object.keys(commands).sort();

@@ -25,6 +25,7 @@ const ENGLISH_HINTS = new Set(['the', 'a', 'an', 'of', 'is', 'are', 'and', 'to',
 /**
  * Folds case and accents, drops punctuation (including ¿ and ¡) and squeezes whitespace, so that
  * "¿Cuál es el PRECIO del iPhone 14?" and "cual es el precio del iphone 14" compare equal.
+ * An apostrophe inside a word is dropped ("what's" → "whats").
  * `ñ` is kept: it is a letter of its own in Spanish ("año" is not "ano"), so folding it to `n` would merge words.
  * Decimal numbers keep their point ("3.5" stays one token); a hyphen or slash between letters and digits splits
  * ("RTX-4090" → "rtx 4090") so product codes match however they are written.
@@ -34,7 +35,9 @@ export function normalize(text: string, options: NormalizeOptions = {}): string 
     .toLowerCase()
     .normalize('NFD')
     // n + combining tilde is ñ: keep that one mark, drop every other.
-    .replace(/(n\u0303)|\p{M}+/gu, (_, enye: string | undefined) => (enye === undefined ? '' : 'ñ'));
+    .replace(/(n\u0303)|\p{M}+/gu, (_, enye: string | undefined) => (enye === undefined ? '' : 'ñ'))
+    // Contractions stay one word ("don't" → "dont") so a negation does not fall apart into "don" and "t".
+    .replace(/(\p{L})['’](\p{L})/gu, '$1$2');
   const tokens = tokenize(folded);
   if (options.removeStopWords !== true) return tokens.join(' ');
   const stop = STOP_WORDS[options.language ?? guessLanguage(folded)];
