@@ -33,6 +33,10 @@ export const ErrorCode = {
   INVALID_REDIS_CONFIG: 'INVALID_REDIS_CONFIG',
   /** An input file (trace, dataset) is missing or malformed. */
   INVALID_INPUT: 'INVALID_INPUT',
+  /** An embedding provider failed (HTTP error, timeout, malformed answer); `cause` holds the original error. */
+  EMBEDDER_FAILED: 'EMBEDDER_FAILED',
+  /** An embedding provider cannot be used here: its optional package or its local model is missing. */
+  EMBEDDER_UNAVAILABLE: 'EMBEDDER_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

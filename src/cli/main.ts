@@ -6,6 +6,7 @@ import type { Command } from './command.js';
 const commands: Record<string, () => Promise<Command>> = {
   redis: async () => (await import('./commands/redis.js')).default,
   trace: async () => (await import('./commands/trace.js')).default,
+  eval: async () => (await import('./commands/eval.js')).default,
 };
 
 function help(): string {

@@ -1,0 +1,70 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { questionSignals } from '../src/semantic/questionSignals.js';
+import { STRATEGIES, resolveStrategy } from '../src/semantic/strategies.js';
+import { Verifier } from '../src/semantic/verifier.js';
+import { bundledVerifierWeights } from '../src/semantic/verifierModel.js';
+import { isStrataError } from '../src/errors.js';
+
+function decide(strategy: keyof typeof STRATEGIES, asked: string, stored: string, similarity = 0.99) {
+  return new Verifier(STRATEGIES[strategy]).decide(questionSignals(asked), questionSignals(stored), similarity);
+}
+
+describe('Verifier guards', () => {
+  for (const strategy of ['conservative', 'smart', 'aggressive'] as const) {
+    it(`${strategy}: never serves the iPhone 14 answer for the iPhone 15, in Spanish or English`, () => {
+      const es = decide(strategy, 'precio del iPhone 15', 'precio del iPhone 14');
+      assert.equal(es.hit, false);
+      assert.match(es.reason, /numbers differ|codes differ/);
+      assert.equal(decide(strategy, 'price of the iPhone 15', 'price of the iPhone 14').hit, false);
+      assert.equal(decide(strategy, 'precio del iPhone 14', '¿Precio del iPhone 14?').hit, true);
+    });
+  }
+
+  it('treats codes written apart, together or hyphenated alike, and different codes as a miss', () => {
+    assert.equal(decide('smart', 'specs of the RTX-4090', 'specs of the rtx 4090').hit, true);
+    assert.equal(decide('smart', 'specs of the RTX 4080', 'specs of the RTX 4090').reason, 'numbers differ');
+    assert.equal(decide('smart', 'is the a15 chip fast', 'is the a16 chip fast').hit, false);
+  });
+
+  it('refuses a negated question for a plain one, except in aggressive', () => {
+    assert.equal(decide('smart', 'can I return a product without the receipt', 'can I return a product with the receipt').reason, 'negation differs');
+    assert.equal(decide('conservative', '¿no puedo pagar con tarjeta?', '¿puedo pagar con tarjeta?').reason, 'negation differs');
+    assert.equal(decide('aggressive', "why don't cats like water", 'why do cats like water').hit, true);
+  });
+
+  it('refuses a different question type; smart lets what/how paraphrase each other', () => {
+    assert.match(decide('smart', 'when does the store open', 'where is the store').reason, /question type/);
+    assert.match(decide('smart', '¿Por qué falla la batería?', '¿Cuándo falla la batería?').reason, /question type differs \(why vs when\)/);
+    assert.match(decide('smart', '¿Cuánto cuesta el envío?', '¿Cómo es el envío?').reason, /question type/);
+    assert.equal(decide('smart', 'what is the best way to learn python', 'how do I learn python').hit, true);
+    assert.match(decide('conservative', 'what is the best way to learn python', 'how do I learn python').reason, /question type/);
+  });
+
+  it('refuses very different lengths and low similarity', () => {
+    assert.equal(decide('conservative', 'python book', 'best book to learn the python programming language quickly').reason, 'lengths differ too much');
+    assert.match(decide('smart', 'how do I learn python', 'how can I learn python', 0.5).reason, /similarity 0.500 below/);
+  });
+
+  it('returns hit, similarity, score and reason on every decision', () => {
+    const d = decide('smart', 'how do I learn python', 'how can I learn python', 0.93);
+    assert.deepEqual(Object.keys(d).sort(), ['hit', 'reason', 'score', 'similarity', 'vetoed']);
+    assert.equal(d.similarity, 0.93);
+    assert.equal(d.score, 0.93, 'without a learned model the score is the cosine');
+  });
+
+  it('scores with the shipped learned model for the default embedder, and ranks a paraphrase above a different question', () => {
+    const model = bundledVerifierWeights()['use-lite-512'];
+    assert.ok(model !== undefined, 'src/semantic/verifier-weights.json has a model for use-lite-512');
+    const v = new Verifier(STRATEGIES.smart, model);
+    assert.equal(v.learned, true);
+    const same = v.score(questionSignals('How can I learn Python fast?'), questionSignals('How do I learn Python quickly?'), 0.9);
+    const other = v.score(questionSignals('How can I learn Python fast?'), questionSignals('How can I learn Java fast?'), 0.9);
+    assert.ok(same > other, `${same} > ${other}`);
+    assert.ok(same > 0 && same < 1);
+  });
+
+  it('rejects an unknown strategy name', () => {
+    assert.throws(() => resolveStrategy('reckless' as 'smart'), (e) => isStrataError(e, 'INVALID_OPTION'));
+  });
+});
