@@ -70,7 +70,8 @@ const INITIAL_SLOTS = 1024;
  *
  * Policy: W-TinyLFU. New entries enter a small LRU window; an entry leaving the window competes with the main
  * space's least recently used probation entry, and the one with the higher estimated frequency (a count-min sketch
- * with aging) stays. The main space is a segmented LRU (probation, protected).
+ * with aging) stays; a tie goes to the victim, unless the candidate was refused shortly before and came back while
+ * its ghost was remembered. The main space is a segmented LRU (probation, protected).
  *
  * The window adapts as in ARC: the hashes of recently rejected candidates and of recently evicted main entries are
  * kept in two short ghost lists. A new key found among the rejected candidates means the window was too small to
