@@ -140,6 +140,49 @@ describe('MemoryTier', () => {
     assert.equal(survivors('tinylfu'), 10);
   });
 
+  it('admits a refused candidate that comes back while remembered when frequencies tie (a loop just over the cache)', () => {
+    // Every key of a loop has the same frequency, so without the tie rule each candidate loses to the main space's
+    // victim and the cache keeps the first 100 keys: about 5% of requests hit (measured before the rule: 0.11 and 0.06).
+    for (const length of [105, 110]) {
+      const cache = new MemoryTier<boolean>({ maxBytes: 100, maxEntryBytes: 1 }).partition('p');
+      let hits = 0;
+      const requests = 20_000;
+      for (let i = 0; i < requests; i++) {
+        const key = `loop${i % length}`;
+        if (cache.get(key) === undefined) cache.set(key, true, 1);
+        else hits++;
+      }
+      assert.ok(hits / requests > 0.6, `loop of ${length}: hit ratio ${hits / requests}`);
+    }
+  });
+
+  it('keeps the byte bound when weighted keys loop back from the refused ghosts', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 10, max: 500 }),
+        fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 20, maxLength: 200 }),
+        fc.integer({ min: 1, max: 6 }),
+        (maxBytes, weights, rounds) => {
+          const maxEntryBytes = Math.max(1, Math.floor(maxBytes / 4));
+          const tier = new MemoryTier<number>({ maxBytes, maxEntryBytes });
+          const cache = tier.partition('p');
+          for (let round = 0; round < rounds; round++) {
+            weights.forEach((weight, key) => {
+              if (cache.get(String(key)) === undefined) cache.set(String(key), weight, weight);
+              const stats = tier.stats();
+              assert.ok(stats.bytes <= maxBytes, `${stats.bytes} bytes held, limit ${maxBytes}`);
+              assert.ok(stats.windowBytes <= stats.bytes);
+            });
+          }
+          let bytes = 0;
+          for (const key of cache.keys()) bytes += cache.peek(key)!;
+          assert.equal(bytes, tier.stats().bytes);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('grows its admission window on a recency-heavy workload, and shrinks it again on a frequency-heavy one', () => {
     const tier = new MemoryTier<boolean>({ maxBytes: 100, maxEntryBytes: 1 });
     const cache = tier.partition('p');

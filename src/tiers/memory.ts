@@ -70,7 +70,8 @@ const INITIAL_SLOTS = 1024;
  *
  * Policy: W-TinyLFU. New entries enter a small LRU window; an entry leaving the window competes with the main
  * space's least recently used probation entry, and the one with the higher estimated frequency (a count-min sketch
- * with aging) stays. The main space is a segmented LRU (probation, protected).
+ * with aging) stays; a tie goes to the victim, unless the candidate was refused shortly before and came back while
+ * its ghost was remembered. The main space is a segmented LRU (probation, protected).
  *
  * The window adapts as in ARC: the hashes of recently rejected candidates and of recently evicted main entries are
  * kept in two short ghost lists. A new key found among the rejected candidates means the window was too small to
@@ -97,6 +98,8 @@ export class MemoryTier<T> {
   /** Per slot, interleaved so a hit reads one cache line: next, prev, sketch hash, queue (see the offsets below). */
   private links: Int32Array;
   private weights: Float64Array;
+  /** Per slot, 1 when the key was inserted while its hash was among the refused candidates' ghosts. */
+  private returning: Uint8Array;
   private freeSlots: Int32Array;
   private readonly slotKeys: string[] = [];
   private readonly values: Array<T | undefined> = [];
@@ -138,6 +141,7 @@ export class MemoryTier<T> {
     this.protectedMax = Math.floor((maxBytes - this.windowMax) * PROTECTED_FRACTION);
     this.links = new Int32Array(0);
     this.weights = new Float64Array(0);
+    this.returning = new Uint8Array(0);
     this.freeSlots = new Int32Array(0);
     this.grow(Math.min(maxBytes + 1, INITIAL_SLOTS) + FIRST_SLOT);
     this.sketch = new FrequencySketch(Math.min(maxBytes, this.capacity));
@@ -226,9 +230,10 @@ export class MemoryTier<T> {
       this.totalBytes += weight;
       this.entries++;
       owner.slots.set(key, slot);
+      this.returning[slot] = 0;
       if (!this.lru) {
         this.sketch.increment(hash);
-        this.learnFromGhosts(hash, weight);
+        if (this.learnFromGhosts(hash, weight)) this.returning[slot] = 1;
       }
     }
     if (this.totalBytes > this.maxBytes || this.windowBytes > this.windowMax) this.evict();
@@ -317,7 +322,7 @@ export class MemoryTier<T> {
         this.evictSlot(loser);
         continue;
       }
-      if (this.admit(this.links[(candidate << 2) | HASH]!, this.links[(victim << 2) | HASH]!)) {
+      if (this.admit(candidate, victim)) {
         const loser = victim;
         victim = this.links[(victim << 2) | NEXT]!;
         this.evictedGhosts.add(this.links[(loser << 2) | HASH]!, this.ghostLimit());
@@ -344,11 +349,16 @@ export class MemoryTier<T> {
     throw new Error('memory tier over budget with no entry left');
   }
 
-  /** TinyLFU: the candidate replaces the victim only if it was seen more often recently. */
-  private admit(candidateHash: number, victimHash: number): boolean {
-    const candidateFrequency = this.sketch.frequency(candidateHash);
-    const victimFrequency = this.sketch.frequency(victimHash);
+  /**
+   * TinyLFU: the candidate replaces the victim only if it was seen more often recently. A tie goes to the candidate
+   * when it was refused once already and came back while its ghost was remembered: two accesses that close together
+   * (a short inter-reference gap, the signal LIRS ranks by) are more telling than the victim's equal count.
+   */
+  private admit(candidate: number, victim: number): boolean {
+    const candidateFrequency = this.sketch.frequency(this.links[(candidate << 2) | HASH]!);
+    const victimFrequency = this.sketch.frequency(this.links[(victim << 2) | HASH]!);
     if (candidateFrequency > victimFrequency) return true;
+    if (candidateFrequency === victimFrequency && this.returning[candidate] === 1) return true;
     if (candidateFrequency < ADMIT_HASHDOS_THRESHOLD) return false;
     return (this.nextRandom() & 127) === 0;
   }
@@ -368,15 +378,21 @@ export class MemoryTier<T> {
     this.remove(slot);
   }
 
-  /** ARC-style feedback: steps are larger when the opposite ghost list is the longer one. */
-  private learnFromGhosts(hash: number, weight: number): void {
+  /**
+   * ARC-style feedback: steps are larger when the opposite ghost list is the longer one.
+   * Returns true when `hash` was among the refused candidates.
+   */
+  private learnFromGhosts(hash: number, weight: number): boolean {
     const rejected = this.rejectedGhosts.size;
     const evicted = this.evictedGhosts.size;
     if (rejected > 0 && this.rejectedGhosts.delete(hash)) {
       this.resizeWindow(weight * Math.max(1, evicted / rejected));
-    } else if (evicted > 0 && this.evictedGhosts.delete(hash)) {
+      return true;
+    }
+    if (evicted > 0 && this.evictedGhosts.delete(hash)) {
       this.resizeWindow(-weight * Math.max(1, rejected / evicted));
     }
+    return false;
   }
 
   private resizeWindow(delta: number): void {
@@ -401,6 +417,7 @@ export class MemoryTier<T> {
   private grow(capacity: number): void {
     this.links = resized(this.links, new Int32Array(capacity << 2));
     this.weights = resized(this.weights, new Float64Array(capacity));
+    this.returning = resized(this.returning, new Uint8Array(capacity));
     this.freeSlots = resized(this.freeSlots, new Int32Array(capacity));
     for (let i = this.capacity; i < capacity; i++) {
       this.slotKeys.push('');
@@ -490,7 +507,7 @@ class Partition<T> implements MemoryPartition<T> {
   }
 }
 
-function resized<A extends Int32Array | Float64Array>(old: A, fresh: A): A {
+function resized<A extends Int32Array | Float64Array | Uint8Array>(old: A, fresh: A): A {
   fresh.set(old);
   return fresh;
 }
