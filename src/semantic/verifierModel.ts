@@ -5,6 +5,8 @@ import { FEATURE_NAMES } from './pairFeatures.js';
 export interface VerifierModel {
   /** Feature names in weight order; a model trained on other features is refused. */
   features: string[];
+  /** Embedding dimensions whose per-dimension agreement (see `interactionFeatures`) follows the named features; 0 = none. */
+  interactionDimensions: number;
   /** Per-feature mean and standard deviation used to standardise inputs before the weights. */
   mean: number[];
   std: number[];
@@ -28,7 +30,11 @@ export function scorePair(model: VerifierModel, features: readonly number[]): nu
 
 /** True when the model was trained on the features this build computes. */
 export function modelMatchesFeatures(model: VerifierModel): boolean {
-  return model.features.length === FEATURE_NAMES.length && model.features.every((f, i) => f === FEATURE_NAMES[i]);
+  return (
+    model.features.length === FEATURE_NAMES.length &&
+    model.features.every((f, i) => f === FEATURE_NAMES[i]) &&
+    model.weights.length === FEATURE_NAMES.length + 2 * model.interactionDimensions
+  );
 }
 
 let bundled: VerifierWeights | undefined;
