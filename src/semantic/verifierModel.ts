@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { FEATURE_NAMES } from './pairFeatures.js';
+import shippedWeights from './verifier-weights.json' with { type: 'json' };
 
 /** A logistic-regression model over `pairFeatures`, trained for one embedder by scripts/train-verifier.ts. */
 export interface VerifierModel {
@@ -37,16 +37,7 @@ export function modelMatchesFeatures(model: VerifierModel): boolean {
   );
 }
 
-let bundled: VerifierWeights | undefined;
-
-/** The weights shipped with Strata (src/semantic/verifier-weights.json); empty when the file is absent. */
+/** The weights shipped with Strata (src/semantic/verifier-weights.json, written by scripts/train-verifier.ts). */
 export function bundledVerifierWeights(): VerifierWeights {
-  if (bundled === undefined) {
-    try {
-      bundled = JSON.parse(readFileSync(new URL('./verifier-weights.json', import.meta.url), 'utf8')) as VerifierWeights;
-    } catch {
-      bundled = {};
-    }
-  }
-  return bundled;
+  return shippedWeights as unknown as VerifierWeights;
 }
