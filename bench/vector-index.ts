@@ -1,6 +1,7 @@
 // Compares hnswlib-node and usearch as the per-partition ANN index: insert time, search latency and
 // recall@1 against exact (brute-force) cosine search on clustered random unit vectors.
 // Run: npx tsx bench/vector-index.ts [--quick] [--n 100000] [--queries 1000] [--only hnswlib|usearch]
+// hnswlib-node won and is the dependency; usearch is measured only when installed (npm install --no-save usearch).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -103,6 +104,16 @@ function measure(library: string, add: (v: Float32Array, id: number) => void, se
   };
 }
 
+/** The subset of usearch's API used here, declared locally because the package is not a dependency. */
+interface UsearchModule {
+  MetricKind: { Cos: string };
+  ScalarKind: { F32: string };
+  Index: new (config: Record<string, unknown>) => {
+    add(key: bigint, vector: Float32Array, threads: number): void;
+    search(vector: Float32Array, k: number, threads: number): { keys: BigUint64Array };
+  };
+}
+
 const M = 16;
 const EF_CONSTRUCTION = 128;
 const EF_SEARCH = 64;
@@ -115,8 +126,14 @@ function benchHnswlib(data: Float32Array[], queries: Float32Array[], truth: numb
   return measure('hnswlib-node', (v, id) => index.addPoint(Array.from(v), id), (q) => index.searchKnn(Array.from(q), 1).neighbors[0] ?? -1, data, queries, truth);
 }
 
-function benchUsearch(data: Float32Array[], queries: Float32Array[], truth: number[], dims: number): Result {
-  const usearch = require('usearch') as typeof import('usearch');
+function benchUsearch(data: Float32Array[], queries: Float32Array[], truth: number[], dims: number): Result | undefined {
+  let usearch: UsearchModule;
+  try {
+    usearch = require('usearch') as UsearchModule;
+  } catch {
+    console.error('usearch is not installed: skipped (npm install --no-save usearch to compare)');
+    return undefined;
+  }
   const index = new usearch.Index({ dimensions: dims, metric: usearch.MetricKind.Cos, quantization: usearch.ScalarKind.F32, connectivity: M, expansion_add: EF_CONSTRUCTION, expansion_search: EF_SEARCH, multi: false });
   return measure('usearch', (v, id) => index.add(BigInt(id), v, 1), (q) => Number(index.search(q, 1, 1).keys[0] ?? -1n), data, queries, truth);
 }
@@ -125,7 +142,10 @@ const args = parseArgs(process.argv.slice(2));
 const { data, queries } = makeData(args.n, args.queries, args.dims);
 const truth = queries.map((q) => exactTop1(data, q));
 const results: Result[] = [];
-if (args.only === undefined || args.only === 'usearch') results.push(benchUsearch(data, queries, truth, args.dims));
+if (args.only === undefined || args.only === 'usearch') {
+  const r = benchUsearch(data, queries, truth, args.dims);
+  if (r !== undefined) results.push(r);
+}
 if (args.only === undefined || args.only === 'hnswlib') results.push(benchHnswlib(data, queries, truth, args.dims));
 const report = { date: new Date().toISOString(), vectors: args.n, queries: args.queries, dimensions: args.dims, m: M, efConstruction: EF_CONSTRUCTION, efSearch: EF_SEARCH, threads: 1, results };
 console.table(results);

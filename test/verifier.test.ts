@@ -5,6 +5,9 @@ import { STRATEGIES, resolveStrategy } from '../src/semantic/strategies.js';
 import { Verifier } from '../src/semantic/verifier.js';
 import { bundledVerifierWeights } from '../src/semantic/verifierModel.js';
 import { isStrataError } from '../src/errors.js';
+import { dot, normaliseVector } from '../src/semantic/embedder.js';
+import { normalize } from '../src/semantic/normalize.js';
+import { UseLiteEmbedder } from '../src/semantic/useLiteEmbedder.js';
 
 function decide(strategy: keyof typeof STRATEGIES, asked: string, stored: string, similarity = 0.99) {
   return new Verifier(STRATEGIES[strategy]).decide(questionSignals(asked), questionSignals(stored), similarity);
@@ -53,15 +56,19 @@ describe('Verifier guards', () => {
     assert.equal(d.score, 0.93, 'without a learned model the score is the cosine');
   });
 
-  it('scores with the shipped learned model for the default embedder, and ranks a paraphrase above a different question', () => {
+  it('scores with the shipped learned model for the default embedder, and ranks a paraphrase above a different question', async () => {
     const model = bundledVerifierWeights()['use-lite-512'];
     assert.ok(model !== undefined, 'src/semantic/verifier-weights.json has a model for use-lite-512');
     const v = new Verifier(STRATEGIES.smart, model);
     assert.equal(v.learned, true);
-    const same = v.score(questionSignals('How can I learn Python fast?'), questionSignals('How do I learn Python quickly?'), 0.9);
-    const other = v.score(questionSignals('How can I learn Python fast?'), questionSignals('How can I learn Java fast?'), 0.9);
-    assert.ok(same > other, `${same} > ${other}`);
+    const texts = ['How can I learn Python fast?', 'How do I learn Python quickly?', 'How can I learn Java fast?'];
+    const [q, para, other] = (await new UseLiteEmbedder().embed(texts.map((t) => normalize(t)))).map(normaliseVector);
+    const [sq, sp, so] = texts.map(questionSignals);
+    const same = v.score(sq!, sp!, dot(q!, para!), { query: q!, candidate: para! });
+    const different = v.score(sq!, so!, dot(q!, other!), { query: q!, candidate: other! });
+    assert.ok(same > different, `${same} > ${different}`);
     assert.ok(same > 0 && same < 1);
+    assert.throws(() => v.score(sq!, sp!, 0.9), (e) => isStrataError(e, 'INVALID_OPTION'), 'the model needs both embeddings');
   });
 
   it('rejects an unknown strategy name', () => {

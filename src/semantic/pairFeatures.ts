@@ -58,6 +58,27 @@ function countCosine(a: Map<string, number>, b: Map<string, number>): number {
   return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
 }
 
+/** The two unit embeddings of a pair, for models that weigh each dimension of their agreement. */
+export interface PairVectors {
+  query: Float32Array;
+  candidate: Float32Array;
+}
+
+/**
+ * Per-dimension agreement of two embeddings: their product and absolute difference (2 × dimensions values).
+ * A linear model on these learns which directions of the embedding space matter for "same question", which a
+ * single cosine cannot; on QQP it is most of the verifier's gain (docs/adr-002-embedder.md).
+ */
+export function interactionFeatures(vectors: PairVectors): number[] {
+  const { query, candidate } = vectors;
+  const out = new Array<number>(2 * query.length);
+  for (let i = 0; i < query.length; i++) {
+    out[i] = query[i]! * candidate[i]!;
+    out[query.length + i] = Math.abs(query[i]! - candidate[i]!);
+  }
+  return out;
+}
+
 /** The feature vector of a (query, candidate) pair whose embeddings have cosine similarity `cosine`. */
 export function pairFeatures(query: QuestionSignals, candidate: QuestionSignals, cosine: number): number[] {
   const contentJaccard = jaccard(query.content, candidate.content);

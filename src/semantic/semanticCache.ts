@@ -61,6 +61,8 @@ interface StoredEntry<V> {
   partition: string;
   question: string;
   signals: QuestionSignals;
+  /** Kept for the verifier, which compares embeddings dimension by dimension (the graph does not return them). */
+  vector: Float32Array;
   value: V;
   tags: readonly string[];
 }
@@ -143,7 +145,7 @@ export class SemanticCache<V = unknown> {
       partition = { index: new VectorIndex({ dimensions: this.embedder.dimensions, maxElements: this.maxEntries }), slots: new Map() };
       this.partitions.set(partitionId, partition);
     }
-    const entry: StoredEntry<V> = { id, slot: this.nextSlot++, partition: partitionId, question, signals: questionSignals(question), value, tags: [...(options.tags ?? [])] };
+    const entry: StoredEntry<V> = { id, slot: this.nextSlot++, partition: partitionId, question, signals: questionSignals(question), vector, value, tags: [...(options.tags ?? [])] };
     for (const evicted of partition.index.add(entry.slot, vector)) {
       const old = this.bySlot.get(evicted);
       if (old !== undefined) this.forget(old);
@@ -170,7 +172,7 @@ export class SemanticCache<V = unknown> {
     for (const { id: slot, similarity } of partition.index.search(vector, this.candidates)) {
       const entry = this.bySlot.get(slot);
       if (entry === undefined) continue;
-      const decision = verifier.decide(signals, entry.signals, similarity);
+      const decision = verifier.decide(signals, entry.signals, similarity, { query: vector, candidate: entry.vector });
       if (decision.hit && (best === undefined || !best.hit || decision.score > best.score)) {
         best = { hit: true, value: entry.value, similarity, score: decision.score, reason: decision.reason, vetoed: false, matchedQuestion: entry.question, matchedId: entry.id };
       } else if (best === undefined) {

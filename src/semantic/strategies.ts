@@ -5,6 +5,7 @@ export type StrategyName = 'conservative' | 'smart' | 'aggressive';
 
 /** Which guards veto a hit, and how high the score must be. */
 export interface Strategy {
+  /** Shown in evaluation reports. */
   name: string;
   /** Cosine below this is a miss whatever the verifier says: it bounds the candidates worth verifying. */
   minCosine: number;

@@ -2,12 +2,15 @@ import { createRequire } from 'node:module';
 import { ErrorCode, StrataError } from '../errors.js';
 import { dot } from './embedder.js';
 
-type UsearchModule = typeof import('usearch');
-type UsearchIndex = InstanceType<UsearchModule['Index']>;
+type HnswModule = typeof import('hnswlib-node');
+type HnswGraph = InstanceType<HnswModule['HierarchicalNSW']>;
 
-// usearch ships CommonJS with a native addon; require keeps it out of the ESM loader's interop path.
+// hnswlib-node ships CommonJS with a native addon; require keeps it out of the ESM loader's interop path.
 const require = createRequire(import.meta.url);
-let usearch: UsearchModule | undefined;
+let hnswlib: HnswModule | undefined;
+
+/** A graph starts with room for this many vectors and doubles up to `maxElements`, so small partitions stay small. */
+const INITIAL_GRAPH_CAPACITY = 1024;
 
 export interface VectorIndexOptions {
   /** Length of every vector. */
@@ -32,7 +35,7 @@ export interface Neighbour {
 
 /**
  * The vectors of one partition, searched by cosine similarity. Small partitions are scanned exhaustively; past
- * `bruteForceLimit` they move to an HNSW graph (usearch, chosen by bench/vector-index.ts). Bounded: the oldest
+ * `bruteForceLimit` they move to an HNSW graph (hnswlib-node, chosen by bench/vector-index.ts). Bounded: the oldest
  * vector is evicted when full. Callers pass unit vectors (the semantic cache normalises).
  */
 export class VectorIndex {
@@ -40,7 +43,9 @@ export class VectorIndex {
   private readonly options: Required<VectorIndexOptions>;
   /** Insertion order for eviction; holds the vectors too while the partition is small enough for a scan. */
   private readonly order = new Map<number, Float32Array | null>();
-  private graph: UsearchIndex | undefined;
+  private graph: HnswGraph | undefined;
+  /** Deleted graph slots not yet reused: an insert reuses one before the graph grows. */
+  private deletedSlots = 0;
 
   constructor(options: VectorIndexOptions) {
     this.options = { maxElements: 100_000, bruteForceLimit: 256, connectivity: 16, expansionAdd: 128, expansionSearch: 64, ...options };
@@ -77,14 +82,17 @@ export class VectorIndex {
       this.order.set(id, vector);
     } else {
       this.order.set(id, null);
-      this.graph.add(BigInt(id), vector);
+      this.addToGraph(this.graph, id, vector);
     }
     return evicted;
   }
 
   remove(id: number): boolean {
     if (!this.order.delete(id)) return false;
-    this.graph?.remove(BigInt(id));
+    if (this.graph !== undefined) {
+      this.graph.markDelete(id);
+      this.deletedSlots++;
+    }
     return true;
   }
 
@@ -96,31 +104,36 @@ export class VectorIndex {
       for (const [id, v] of this.order) all.push({ id, similarity: dot(query, v!) });
       return all.sort((x, y) => y.similarity - x.similarity).slice(0, k);
     }
-    const matches = this.graph.search(query, Math.min(k, this.order.size), 1);
-    const out: Neighbour[] = [];
-    for (let i = 0; i < matches.keys.length; i++) {
-      const id = Number(matches.keys[i]);
-      // usearch's cosine distance is 1 − similarity.
-      if (this.order.has(id)) out.push({ id, similarity: 1 - matches.distances[i]! });
-    }
-    return out;
+    const { neighbors, distances } = this.graph.searchKnn(Array.from(query), Math.min(k, this.order.size));
+    // hnswlib's cosine distance is 1 − similarity.
+    return neighbors.map((id, i) => ({ id, similarity: 1 - distances[i]! }));
   }
 
   private buildGraph(): void {
-    usearch ??= require('usearch') as UsearchModule;
-    const graph = new usearch.Index({
-      dimensions: this.dimensions,
-      metric: usearch.MetricKind.Cos,
-      quantization: usearch.ScalarKind.F32,
-      connectivity: this.options.connectivity,
-      expansion_add: this.options.expansionAdd,
-      expansion_search: this.options.expansionSearch,
-      multi: false,
+    hnswlib ??= require('hnswlib-node') as HnswModule;
+    const graph = new hnswlib.HierarchicalNSW('cosine', this.dimensions);
+    graph.initIndex({
+      maxElements: Math.min(this.options.maxElements, Math.max(INITIAL_GRAPH_CAPACITY, 2 * this.options.bruteForceLimit)),
+      m: this.options.connectivity,
+      efConstruction: this.options.expansionAdd,
+      randomSeed: 100,
+      allowReplaceDeleted: true,
     });
+    graph.setEf(this.options.expansionSearch);
+    this.graph = graph;
     for (const [id, v] of this.order) {
-      graph.add(BigInt(id), v!);
+      this.addToGraph(graph, id, v!);
       this.order.set(id, null);
     }
-    this.graph = graph;
+  }
+
+  private addToGraph(graph: HnswGraph, id: number, vector: Float32Array): void {
+    if (this.deletedSlots > 0) {
+      this.deletedSlots--;
+    } else if (graph.getCurrentCount() >= graph.getMaxElements()) {
+      graph.resizeIndex(Math.min(this.options.maxElements, 2 * graph.getMaxElements()));
+    }
+    // hnswlib-node takes plain arrays only.
+    graph.addPoint(Array.from(vector), id, true);
   }
 }

@@ -1,4 +1,5 @@
-import { pairFeatures, questionTypesConflict, setsDiffer } from './pairFeatures.js';
+import { ErrorCode, StrataError } from '../errors.js';
+import { interactionFeatures, pairFeatures, questionTypesConflict, setsDiffer, type PairVectors } from './pairFeatures.js';
 import type { QuestionSignals } from './questionSignals.js';
 import type { Strategy } from './strategies.js';
 import { modelMatchesFeatures, scorePair, type VerifierModel } from './verifierModel.js';
@@ -37,9 +38,17 @@ export class Verifier {
     return this.model !== undefined;
   }
 
-  /** The score without guards or threshold: what the evaluation sweeps. */
-  score(query: QuestionSignals, candidate: QuestionSignals, similarity: number): number {
-    return this.model === undefined ? similarity : scorePair(this.model, pairFeatures(query, candidate, similarity));
+  /** The score without guards or threshold: what the evaluation sweeps. `vectors` are needed by a learned model. */
+  score(query: QuestionSignals, candidate: QuestionSignals, similarity: number, vectors?: PairVectors): number {
+    if (this.model === undefined) return similarity;
+    const features = pairFeatures(query, candidate, similarity);
+    if (this.model.interactionDimensions > 0) {
+      if (vectors === undefined || vectors.query.length !== this.model.interactionDimensions) {
+        throw new StrataError(ErrorCode.INVALID_OPTION, `the learned verifier needs both ${this.model.interactionDimensions}-dimensional embeddings of the pair`);
+      }
+      features.push(...interactionFeatures(vectors));
+    }
+    return scorePair(this.model, features);
   }
 
   /** The first guard that vetoes the pair, or undefined when all pass. */
@@ -60,11 +69,11 @@ export class Verifier {
     return undefined;
   }
 
-  decide(query: QuestionSignals, candidate: QuestionSignals, similarity: number): Decision {
+  decide(query: QuestionSignals, candidate: QuestionSignals, similarity: number, vectors?: PairVectors): Decision {
     // The same words after normalisation are the same question, whatever a model trained on paraphrases thinks.
     if (query.text === candidate.text) return { hit: true, similarity, score: 1, reason: 'same question', vetoed: false };
     const vetoed = this.guard(query, candidate, similarity);
-    const score = this.score(query, candidate, similarity);
+    const score = this.score(query, candidate, similarity, vectors);
     if (vetoed !== undefined) return { hit: false, similarity, score, reason: vetoed, vetoed: true };
     if (score < this.threshold) {
       const what = this.model === undefined ? 'similarity' : 'verifier score';

@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { FEATURE_NAMES } from './pairFeatures.js';
+import shippedWeights from './verifier-weights.json' with { type: 'json' };
 
 /** A logistic-regression model over `pairFeatures`, trained for one embedder by scripts/train-verifier.ts. */
 export interface VerifierModel {
   /** Feature names in weight order; a model trained on other features is refused. */
   features: string[];
+  /** Embedding dimensions whose per-dimension agreement (see `interactionFeatures`) follows the named features; 0 = none. */
+  interactionDimensions: number;
   /** Per-feature mean and standard deviation used to standardise inputs before the weights. */
   mean: number[];
   std: number[];
@@ -28,19 +30,14 @@ export function scorePair(model: VerifierModel, features: readonly number[]): nu
 
 /** True when the model was trained on the features this build computes. */
 export function modelMatchesFeatures(model: VerifierModel): boolean {
-  return model.features.length === FEATURE_NAMES.length && model.features.every((f, i) => f === FEATURE_NAMES[i]);
+  return (
+    model.features.length === FEATURE_NAMES.length &&
+    model.features.every((f, i) => f === FEATURE_NAMES[i]) &&
+    model.weights.length === FEATURE_NAMES.length + 2 * model.interactionDimensions
+  );
 }
 
-let bundled: VerifierWeights | undefined;
-
-/** The weights shipped with Strata (src/semantic/verifier-weights.json); empty when the file is absent. */
+/** The weights shipped with Strata (src/semantic/verifier-weights.json, written by scripts/train-verifier.ts). */
 export function bundledVerifierWeights(): VerifierWeights {
-  if (bundled === undefined) {
-    try {
-      bundled = JSON.parse(readFileSync(new URL('./verifier-weights.json', import.meta.url), 'utf8')) as VerifierWeights;
-    } catch {
-      bundled = {};
-    }
-  }
-  return bundled;
+  return shippedWeights as unknown as VerifierWeights;
 }
