@@ -1,12 +1,20 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ErrorCode, StrataError } from '../../errors.js';
+import {
+  embedderByName,
+  EmbeddingFileStore,
+  ErrorCode,
+  evaluatePairs,
+  OFFLINE_EMBEDDERS,
+  readPairs,
+  REPORTED_FALSE_HIT_RATES,
+  STRATEGIES,
+  StrataError,
+  type EvaluationSummary,
+  type PairSplit,
+  type StrategyName,
+} from '../../index.js';
 import type { Command } from '../command.js';
-import { embedderByName, OFFLINE_EMBEDDERS } from '../../semantic/embedderByName.js';
-import { EmbeddingFileStore } from '../../semantic/embeddingFileStore.js';
-import { evaluatePairs, REPORTED_FALSE_HIT_RATES, type EvaluationSummary } from '../../semantic/evaluate.js';
-import { readPairs, type PairSplit } from '../../semantic/pairDataset.js';
-import { STRATEGIES, type StrategyName } from '../../semantic/strategies.js';
 
 const usage = `strata eval semantic --data FILE.jsonl [options]
 
