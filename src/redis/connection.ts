@@ -56,7 +56,7 @@ function buildClient(config: ResolvedRedisConfig): Redis | Cluster {
       retryDelayOnTryAgain: 100,
       slotsRefreshTimeout: Math.max(1000, config.connectTimeoutMs),
       // After a failover the promoted replica is found without waiting for a MOVED reply.
-      slotsRefreshInterval: 2000,
+      slotsRefreshInterval: 1000,
       redisOptions: { ...common, enableAutoPipelining: true },
       // With TLS the certificate names the host, so the name must reach the TLS layer unresolved.
       dnsLookup: config.tls === undefined ? undefined : (address, callback) => callback(null, address),
