@@ -71,6 +71,7 @@ function buildClient(config: ResolvedRedisConfig): Redis | Cluster {
       name: config.name,
       enableTLSForSentinelMode: config.tls !== undefined,
       sentinelRetryStrategy: reconnectDelay,
+      sentinelReconnectStrategy: reconnectDelay,
       retryStrategy: reconnectDelay,
       failoverDetector: true,
     });
@@ -121,11 +122,9 @@ class IoredisConnection implements RedisConnection {
 
   async close(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
-    try {
-      await this.client.quit();
-    } catch {
-      this.client.disconnect();
-    }
+    await this.client.quit().catch(() => undefined);
+    // QUIT leaves ioredis's Sentinel failover watchers connected; disconnect() is what stops them.
+    this.client.disconnect();
   }
 }
 
