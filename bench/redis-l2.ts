@@ -2,7 +2,7 @@
 // the same keys and value sizes, in the same run. Writes bench/results/l2.json.
 //   npx tsx bench/redis-l2.ts [--quick]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createRedisClient } from '../src/redis/connection.js';
@@ -86,6 +86,8 @@ try {
     node: process.version,
     redis: /redis_version:(\S+)/.exec(serverInfo)?.[1],
     settings: { keyCount, concurrency, throughputMs, rounds, sequentialOps },
+    // Other work on the machine skews both sides; the load average says how much to trust a run.
+    loadAverage1m: loadavg()[0],
     results,
   };
   mkdirSync(join('bench', 'results'), { recursive: true });
