@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import calculateSlot from 'cluster-key-slot';
-import { createRedisClient } from '../src/redis/connection.js';
+import { createRedisClient, type RedisConnection } from '../src/redis/connection.js';
 import { adminCommand, waitForClusterHealthy } from '../src/redis/localTopology.js';
 import { RedisMonitor } from '../src/redis/monitor.js';
 import { RedisTier } from '../src/tiers/redis.js';
@@ -22,6 +22,7 @@ async function masterPorts(port: number): Promise<number[]> {
 describe('RedisTier on a 3+3 Redis Cluster', () => {
   let tier: RedisTier;
   let monitor: RedisMonitor;
+  let monitorConnection: RedisConnection;
   let seed: number;
 
   before(async () => {
@@ -32,11 +33,13 @@ describe('RedisTier on a 3+3 Redis Cluster', () => {
       replicaWaitTimeoutMs: 500,
       breaker: { failureThreshold: 5, windowMs: 2000, openDurationMs: 300 },
     });
-    monitor = new RedisMonitor(createRedisClient(t.url));
+    monitorConnection = createRedisClient(t.url);
+    monitor = new RedisMonitor(monitorConnection);
   });
   after(async () => {
     await tier.close();
     await monitor.close();
+    await monitorConnection.close();
   });
 
   it('writes, reads and deletes 1,000 keys spread over every master without CROSSSLOT errors', async () => {

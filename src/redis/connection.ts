@@ -56,7 +56,7 @@ function buildClient(config: ResolvedRedisConfig): Redis | Cluster {
       retryDelayOnTryAgain: 100,
       slotsRefreshTimeout: Math.max(1000, config.connectTimeoutMs),
       // After a failover the promoted replica is found without waiting for a MOVED reply.
-      slotsRefreshInterval: 2000,
+      slotsRefreshInterval: 1000,
       redisOptions: { ...common, enableAutoPipelining: true },
       // With TLS the certificate names the host, so the name must reach the TLS layer unresolved.
       dnsLookup: config.tls === undefined ? undefined : (address, callback) => callback(null, address),
@@ -71,6 +71,7 @@ function buildClient(config: ResolvedRedisConfig): Redis | Cluster {
       name: config.name,
       enableTLSForSentinelMode: config.tls !== undefined,
       sentinelRetryStrategy: reconnectDelay,
+      sentinelReconnectStrategy: reconnectDelay,
       retryStrategy: reconnectDelay,
       failoverDetector: true,
     });
@@ -121,11 +122,9 @@ class IoredisConnection implements RedisConnection {
 
   async close(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
-    try {
-      await this.client.quit();
-    } catch {
-      this.client.disconnect();
-    }
+    await this.client.quit().catch(() => undefined);
+    // QUIT leaves ioredis's Sentinel failover watchers connected; disconnect() is what stops them.
+    this.client.disconnect();
   }
 }
 

@@ -106,6 +106,11 @@ async function freePort(taken: Set<number>, busOffset: boolean): Promise<number>
   throw new StrataError(ErrorCode.INVALID_REDIS_CONFIG, 'no free port found on 127.0.0.1 for a local Redis: free some ports and retry');
 }
 
+/** A port free on 127.0.0.1 right now (for a server the caller starts itself). */
+export function findFreePort(): Promise<number> {
+  return freePort(new Set(), false);
+}
+
 /** One short-lived connection that fails fast instead of queueing: for probes and admin commands. */
 export function adminClient(port: number): Redis {
   const client = new Redis({

@@ -77,22 +77,42 @@ export class CircuitBreaker {
 
   /** Runs `call` if the circuit allows it; otherwise rejects at once with CIRCUIT_OPEN. Never throws synchronously. */
   async execute<T>(call: () => Promise<T>): Promise<T> {
-    const state = this.state;
-    if (state === 'open' || (state === 'half-open' && this.trialsStarted >= this.halfOpenTrials)) {
-      this.rejected++;
-      throw new StrataError(ErrorCode.CIRCUIT_OPEN, `${this.name} is failing: circuit open, call not attempted`);
-    }
-    if (state === 'half-open') this.trialsStarted++;
+    const admittedIn = this.admit();
+    if (admittedIn === undefined) throw this.openError();
     let result: T;
     try {
       result = await call();
     } catch (err) {
-      if (this.isFailure(err)) this.recordFailure();
-      else this.recordSuccess(state);
+      this.settle(admittedIn, err);
       throw err;
     }
-    this.recordSuccess(state);
+    this.settle(admittedIn, undefined);
     return result;
+  }
+
+  /**
+   * The allocation-free form of `execute` for hot paths: `admit()` says whether a call may start (undefined = no,
+   * and it is counted as rejected); the caller then reports its outcome once with `settle`.
+   */
+  admit(): CircuitState | undefined {
+    const state = this.state;
+    if (state === 'open' || (state === 'half-open' && this.trialsStarted >= this.halfOpenTrials)) {
+      this.rejected++;
+      return undefined;
+    }
+    if (state === 'half-open') this.trialsStarted++;
+    return state;
+  }
+
+  /** Reports the outcome of an admitted call: `err` undefined for a success. */
+  settle(admittedIn: CircuitState, err: unknown): void {
+    if (err !== undefined && this.isFailure(err)) this.recordFailure();
+    else this.recordSuccess(admittedIn);
+  }
+
+  /** The error a call gets while the circuit is open. */
+  openError(): StrataError {
+    return new StrataError(ErrorCode.CIRCUIT_OPEN, `${this.name} is failing: circuit open, call not attempted`);
   }
 
   private recordSuccess(stateAtStart: CircuitState): void {

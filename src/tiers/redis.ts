@@ -125,15 +125,26 @@ export class RedisTier implements ByteTier {
     return this.connection.client;
   }
 
-  async get(key: string): Promise<Uint8Array | undefined> {
-    const fullKey = this.fullKey(key);
-    const value = await this.call('GET', this.options.timeoutMs, () =>
-      this.client.getBuffer(fullKey).catch((err: unknown) => {
-        if (isWrongType(err)) return 'wrongtype' as const;
-        throw err;
-      }),
+  /** The hot path, kept to one promise chain: no async wrappers between the caller and ioredis. */
+  get(key: string): Promise<Uint8Array | undefined> {
+    if (this.closed) return Promise.reject(new StrataError(ErrorCode.CLOSED, 'the Redis tier is closed'));
+    if (typeof key !== 'string' || key === '') return Promise.reject(new StrataError(ErrorCode.INVALID_KEY, 'a tier key must be a non-empty string'));
+    const admittedIn = this.breaker.admit();
+    if (admittedIn === undefined) {
+      this.counters.errors++;
+      return Promise.reject(this.breaker.openError());
+    }
+    return withTimeout(this.client.getBuffer(this.prefix + key), this.options.timeoutMs, 'Redis GET').then(
+      (value) => {
+        this.breaker.settle(admittedIn, undefined);
+        return this.countRead(value);
+      },
+      (err: unknown) => {
+        this.breaker.settle(admittedIn, err);
+        if (isWrongType(err)) return this.countRead('wrongtype');
+        throw this.failed('GET', err);
+      },
     );
-    return this.countRead(value);
   }
 
   async getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
@@ -313,11 +324,16 @@ export class RedisTier implements ByteTier {
     try {
       return await this.breaker.execute(() => withTimeout(operation(), timeoutMs, `Redis ${what}`));
     } catch (err) {
-      this.counters.errors++;
-      if (isStrataError(err, ErrorCode.TIMEOUT)) this.counters.timeouts++;
-      if (isStrataError(err)) throw err;
-      throw new StrataError(ErrorCode.TIER_FAILURE, `Redis ${what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw this.failed(what, err);
     }
+  }
+
+  /** Counts a failed call and turns it into the StrataError the caller gets. */
+  private failed(what: string, err: unknown): StrataError {
+    this.counters.errors++;
+    if (isStrataError(err, ErrorCode.TIMEOUT)) this.counters.timeouts++;
+    if (isStrataError(err)) return err;
+    return new StrataError(ErrorCode.TIER_FAILURE, `Redis ${what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 
   /** A write: retried a few times with a growing pause, then dropped and counted. An open circuit drops it at once. */

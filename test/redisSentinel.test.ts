@@ -1,0 +1,89 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRedisClient, type RedisConnection } from '../src/redis/connection.js';
+import { adminCommand, LOCAL_SENTINEL_MASTER } from '../src/redis/localTopology.js';
+import { RedisMonitor } from '../src/redis/monitor.js';
+import { RedisTier } from '../src/tiers/redis.js';
+import { failoverUnderLoad, useRedisTopology } from './support/redis.js';
+
+const topology = useRedisTopology('sentinel', { sentinelReplicas: 2 });
+
+async function currentMasterPort(sentinelPort: number): Promise<number> {
+  const reply = (await adminCommand(sentinelPort, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', LOCAL_SENTINEL_MASTER)) as string[];
+  return Number(reply[1]);
+}
+
+describe('RedisTier through Sentinel (1 master, 2 replicas, 3 Sentinels)', () => {
+  let tier: RedisTier;
+  let monitor: RedisMonitor;
+  let monitorConnection: RedisConnection;
+
+  before(async () => {
+    const t = await topology();
+    tier = new RedisTier(createRedisClient({ url: t.url, keyPrefix: 'strata:' }), {
+      timeoutMs: 500,
+      breaker: { failureThreshold: 5, windowMs: 2000, openDurationMs: 300 },
+    });
+    monitorConnection = createRedisClient(t.url);
+    monitor = new RedisMonitor(monitorConnection);
+  });
+  after(async () => {
+    await tier.close();
+    await monitor.close();
+    await monitorConnection.close();
+  });
+
+  it('acknowledges replicas:1 writes on the master Sentinel names', async () => {
+    await tier.setMany(Array.from({ length: 20 }, (_, i) => ({ key: `s:${i}`, bytes: Buffer.from(`v${i}`), hardExpiresAt: Date.now() + 60_000 })), { replicas: 1 });
+    await tier.set('s:one', Buffer.from('1'), Date.now() + 60_000, { replicas: 2 });
+    assert.equal(tier.stats().unacknowledgedWrites, 0);
+    assert.equal(Buffer.from((await tier.get('s:3')) as Uint8Array).toString(), 'v3');
+  });
+
+  it('monitors the master and its replicas', async () => {
+    const t = await topology();
+    const health = await monitor.nodeHealth();
+    assert.equal(health.length, 3);
+    assert.equal(health.filter((h) => h.role === 'master')[0]?.address, `127.0.0.1:${await currentMasterPort(t.sentinelPorts[0] as number)}`);
+    assert.ok(health.every((h) => h.reachable));
+    const lags = await monitor.replicationLag();
+    assert.equal(lags.length, 2);
+    const stats = await monitor.clusterStats();
+    assert.equal(stats.state, 'ok');
+    assert.equal(stats.slotsCovered, null);
+    assert.ok(stats.keys >= 21);
+  });
+
+  it('fails over when the master is SIGKILLed, loses no acknowledged write, and the old master comes back as a replica', async () => {
+    const t = await topology();
+    const sentinel = t.sentinelPorts[0] as number;
+    const oldMasterPort = await currentMasterPort(sentinel);
+    const oldMaster = t.nodes.find((n) => n.port === oldMasterPort)!;
+
+    const report = await failoverUnderLoad(tier, { kill: () => t.kill(oldMaster.name), ownedByKilled: () => true, deadlineMs: 40_000 });
+    console.log(
+      `sentinel failover: writes recovered ${report.recoveryMs} ms after SIGKILL (down-after-milliseconds 1000); ` +
+        `writes ${JSON.stringify(report.writes)}, replicated ${JSON.stringify(report.replicatedWrites)}, reads ${JSON.stringify(report.reads)}, ` +
+        `tier ${JSON.stringify(tier.stats())}`,
+    );
+    const views = await Promise.all(t.sentinelPorts.map((p) => currentMasterPort(p).catch((err: unknown) => String(err))));
+    assert.notEqual(report.recoveryMs, undefined, `writes succeed again after the failover (old master ${oldMasterPort}, Sentinels now say ${views.join(', ')})`);
+    assert.notEqual(await currentMasterPort(sentinel), oldMasterPort);
+
+    await t.restart(oldMaster.name);
+    const deadline = Date.now() + 20_000;
+    let role = '';
+    while (Date.now() < deadline) {
+      const reply = (await adminCommand(oldMasterPort, 'ROLE')) as unknown[];
+      role = String(reply[0]);
+      if (role === 'slave' && reply[3] === 'connected') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(role, 'slave', 'Sentinel turns the restarted master into a replica');
+
+    const keys = [...report.acknowledged.keys()];
+    const values = await tier.getMany(keys);
+    const missing = keys.filter((k, i) => values[i] === undefined || Buffer.from(values[i] as Uint8Array).toString() !== report.acknowledged.get(k));
+    assert.deepEqual(missing, [], 'every acknowledged replicas:1 write is readable after the failover');
+  });
+});
