@@ -35,6 +35,16 @@ describe('RedisTier on a 3+3 Redis Cluster', () => {
     });
     monitorConnection = createRedisClient(t.url);
     monitor = new RedisMonitor(monitorConnection);
+    // The client loads the slot map on its first command; on a loaded machine that can outlast one soft timeout.
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        await tier.get('warm-up');
+        break;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    await tier.delete('warm-up');
   });
   after(async () => {
     await tier.close();
@@ -43,6 +53,7 @@ describe('RedisTier on a 3+3 Redis Cluster', () => {
   });
 
   it('writes, reads and deletes 1,000 keys spread over every master without CROSSSLOT errors', async () => {
+    const errorsBefore = tier.stats().errors;
     const items = Array.from({ length: 1000 }, (_, i) => ({ key: `bulk:${i}`, bytes: Buffer.from(`value-${i}`), hardExpiresAt: Date.now() + 60_000 }));
     const slots = new Set(items.map((i) => calculateSlot(`strata:${i.key}`)));
     assert.ok(slots.size > 900, `keys cover ${slots.size} slots`);
@@ -57,7 +68,7 @@ describe('RedisTier on a 3+3 Redis Cluster', () => {
     await tier.deleteMany(items.map((i) => i.key));
     const gone = await tier.getMany(items.map((i) => i.key));
     assert.ok(gone.every((v) => v === undefined));
-    assert.equal(tier.stats().errors, 0);
+    assert.equal(tier.stats().errors, errorsBefore);
   });
 
   it('deletes by pattern on every master and leaves other prefixes alone', async () => {
