@@ -53,3 +53,5 @@ export { evaluatePairs, REPORTED_FALSE_HIT_RATES } from './semantic/evaluate.js'
 export type { EvaluationSummary, EvaluationResult } from './semantic/evaluate.js';
 export { readPairs } from './semantic/pairDataset.js';
 export type { PairSplit, QuestionPair } from './semantic/pairDataset.js';
+export { startLocalTopology, topologyState, adminCommand, killPid, ensureRedisInstalled } from './redis/localTopology.js';
+export type { LocalTopology, TopologyKind, TopologyState, StartTopologyOptions } from './redis/localTopology.js';

@@ -1,14 +1,15 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ErrorCode, StrataError } from '../../errors.js';
 import {
   adminCommand,
+  ErrorCode,
   killPid,
   startLocalTopology,
+  StrataError,
   topologyState,
   type TopologyKind,
   type TopologyState,
-} from '../../redis/localTopology.js';
+} from '../../index.js';
 import type { Command } from '../command.js';
 
 const usage = `Usage: strata redis up|down|status standalone|cluster|sentinel [--dir <path>]
