@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderChart } from '../bench/report/chart.js';
+import { roundOrder } from '../bench/lib/rounds.js';
 import { BLOCK_END, BLOCK_START, replaceBenchBlock } from '../bench/report/readmeBlock.js';
 import { comparisonRows, renderTable } from '../bench/report/table.js';
 import type { BenchRun, Comparison } from '../bench/report/types.js';
@@ -102,5 +103,12 @@ describe('README performance block', () => {
 
   it('appends a Performance section when there is none', () => {
     assert.equal(replaceBenchBlock('# Strata\n\nIntro.\n', 'T'), `# Strata\n\nIntro.\n\n## Performance\n\n${BLOCK_START}\nT\n${BLOCK_END}\n`);
+  });
+});
+
+describe('round order', () => {
+  it('puts each of two contestants first in half of the rounds', () => {
+    const firsts = [0, 1, 2, 3, 4, 5, 6, 7].map((r) => roundOrder(['a', 'b'], r)[0]);
+    assert.equal(firsts.filter((f) => f === 'a').length, 4);
   });
 });

@@ -1,6 +1,9 @@
 // Measures Strata and its peers in the same process, in alternating order, over several rounds.
 import { measure } from 'mitata';
-import type { Comparison, Spread } from '../report/types.js';
+import type { Comparison } from '../report/types.js';
+import { roundOrder, spreadOf } from './rounds.js';
+
+export { roundOrder, spreadOf };
 
 /** One implementation of the operation under test. `run` performs `opsPerCall` operations. */
 export interface Contestant {
@@ -16,21 +19,6 @@ export interface RoundOptions {
   warmupRounds: number;
   /** Minimum time mitata spends on one contestant in one round, milliseconds. */
   minTimeMs: number;
-}
-
-export function spreadOf(values: readonly number[]): Spread {
-  if (values.length === 0) throw new Error('spreadOf needs at least one value');
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]! };
-}
-
-/** Round r runs the contestants rotated by r, reversed on odd rounds: nobody is always first or always after the same one. */
-export function roundOrder<T>(items: readonly T[], round: number): T[] {
-  const shift = round % items.length;
-  const rotated = [...items.slice(shift), ...items.slice(0, shift)];
-  return round % 2 === 1 ? rotated.reverse() : rotated;
 }
 
 /** Nanoseconds per operation of every contestant, one array entry per measured round. */

@@ -15,7 +15,7 @@ function escape(text: string): string {
 }
 
 export function renderChart(run: BenchRun): string {
-  const rows = run.suites.flatMap((s) => s.comparisons.flatMap((c) => c.peers.map((p) => ({ label: `${s.suite} · ${c.name} · vs ${p.label}`, ratio: p.ratio }))));
+  const rows = run.suites.flatMap((s) => s.comparisons.flatMap((c) => c.peers.filter((p) => Number.isFinite(p.ratio.median)).map((p) => ({ label: `${s.suite} · ${c.name} · vs ${p.label}`, ratio: p.ratio }))));
   const plotLeft = LABEL_WIDTH + 10;
   const plotWidth = WIDTH - plotLeft - 60;
   const centre = plotLeft + plotWidth / 2;

@@ -1,7 +1,8 @@
 // Number formatting shared by the table and the chart.
 import type { Spread } from './types.js';
 
-export function formatValue(value: number, unit: string): string {
+export function formatValue(value: number | null, unit: string): string {
+  if (value === null || !Number.isFinite(value)) return 'n/a';
   switch (unit) {
     case 'ns/op':
       if (value >= 1e6) return `${(value / 1e6).toFixed(2)} ms/op`;
@@ -16,7 +17,9 @@ export function formatValue(value: number, unit: string): string {
   }
 }
 
-export function formatRatio(ratio: number): string {
+export function formatRatio(ratio: number | null): string {
+  // JSON turns Infinity and NaN into null.
+  if (ratio === null || !Number.isFinite(ratio)) return 'n/a';
   if (ratio >= 10) return `${ratio.toFixed(0)}×`;
   return `${ratio.toFixed(2)}×`;
 }
