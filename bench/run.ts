@@ -75,7 +75,9 @@ const started = performance.now();
 const results: SuiteResult[] = [];
 for (const suite of suites) {
   const external = EXTERNAL_SUITES.find((s) => s.suite === suite);
+  const suiteStarted = performance.now();
   const result = external === undefined ? runOwn(suite) : runExternal(external, quick);
+  result.durationSeconds = Math.round((performance.now() - suiteStarted) / 100) / 10;
   if (result.skipped !== undefined) log(`${suite}: skipped: ${result.skipped}`);
   results.push(result);
   if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -1,5 +1,4 @@
 // Measures Strata and its peers in the same process, in alternating order, over several rounds.
-import { measure } from 'mitata';
 import type { Comparison } from '../report/types.js';
 import { roundOrder, spreadOf } from './rounds.js';
 
@@ -17,19 +16,33 @@ export interface RoundOptions {
   rounds: number;
   /** Rounds run first and thrown away, so every contestant is JIT-compiled before measurement starts. */
   warmupRounds: number;
-  /** Minimum time mitata spends on one contestant in one round, milliseconds. */
+  /** Time of one round per contestant, milliseconds. */
   minTimeMs: number;
 }
 
-/** Nanoseconds per operation of every contestant, one array entry per measured round. */
+/** Samples per contestant per round, at least, whatever the time budget. */
+const MIN_SAMPLES = 7;
+
+/**
+ * Nanoseconds per operation of every contestant, one array entry per measured round. Within a round the
+ * contestants take turns call by call (A, B, B, A, …) until the round's time is spent, so a neighbour's burst on
+ * the shared cores lands on all of them alike; a contestant's figure for the round is the median of its calls.
+ */
 export async function timeRounds(contestants: readonly Contestant[], options: RoundOptions): Promise<Map<string, number[]>> {
   const perRound = new Map<string, number[]>(contestants.map((c) => [c.label, []]));
   for (let round = 0; round < options.warmupRounds + options.rounds; round++) {
-    for (const contestant of roundOrder(contestants, round)) {
-      // p50 of the samples: a neighbour's burst on the shared cores inflates the mean of whoever ran then.
-      const stats = await measure(contestant.run, { min_cpu_time: options.minTimeMs * 1e6, min_samples: 8 });
-      if (round >= options.warmupRounds) perRound.get(contestant.label)!.push(stats.p50 / contestant.opsPerCall);
+    const samples = new Map<string, number[]>(contestants.map((c) => [c.label, []]));
+    const deadline = performance.now() + options.minTimeMs * contestants.length;
+    for (let turn = 0; turn < MIN_SAMPLES || performance.now() < deadline; turn++) {
+      for (const contestant of roundOrder(contestants, turn + round)) {
+        const t0 = performance.now();
+        const pending = contestant.run();
+        if (pending instanceof Promise) await pending;
+        samples.get(contestant.label)!.push(((performance.now() - t0) * 1e6) / contestant.opsPerCall);
+      }
     }
+    if (round < options.warmupRounds) continue;
+    for (const [label, values] of samples) perRound.get(label)!.push(spreadOf(values).median);
   }
   return perRound;
 }

@@ -44,7 +44,7 @@ export function suiteSection(suite: SuiteResult): string[] {
   }
   for (const target of suite.targets) lines.push(`- Target ${target.name} ${target.goal}: ${formatTarget(target.value)}, ${target.met ? 'met' : '**NOT met**'}.`);
   for (const note of suite.notes) lines.push(`- ${note}`);
-  lines.push(`- Command: \`${suite.command}\``, '');
+  lines.push(`- Command: \`${suite.command}\`${suite.durationSeconds === undefined ? '' : ` (${suite.durationSeconds} s in this run)`}`, '');
   return lines;
 }
 

@@ -88,7 +88,7 @@ export const l1: Suite = async ({ quick }) => {
   result.targets.push({ name: 'BentoCache memory getOrSet time ÷ Strata getOrSet time (median of rounds)', value: bento.ratio.median, goal: '≥ 3', met: bento.ratio.median >= 3 });
   result.figures = { keys: KEY_COUNT, syncGetsPerCall: SYNC_BATCH, awaitedCallsPerCall: ASYNC_BATCH, rounds: options.rounds, warmupRounds: options.warmupRounds, minTimeMsPerContestantPerRound: options.minTimeMs };
   result.notes.push(
-    'Statistic: mitata p50 of each measured call ÷ operations per call, per round; median and range over rounds. Ratios are taken within a round.',
+    'Statistic: contestants take turns call by call within a round (a call = a batch of operations); a round gives each the median time per operation of its calls; the table shows the median and range over rounds. Ratios are taken within a round. mitata.do_not_optimize keeps results alive.',
     'BentoCache is measured with its default memory driver (serialize: true, values stored as JSON text) and with serialize: false.',
   );
   for (const cache of [lruWrapped, ...peers]) await cache.close();
