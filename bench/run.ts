@@ -20,9 +20,10 @@ export const OWN_SUITES = ['l1', 'getOrSet', 'tiered', 'set', 'stampede', 'l2', 
 
 /** Suites whose scripts other engineers own. */
 export const EXTERNAL_SUITES: readonly ExternalSuite[] = [
-  { suite: 'cluster', title: 'Cluster: several instances sharing Redis', script: 'cluster.ts', resultFile: 'cluster.json' },
-  { suite: 'server', title: 'HTTP server under load', script: 'server.ts', resultFile: 'server.json' },
-  { suite: 'semantic', title: 'Semantic lookup (vector index)', script: 'vector-index.ts', resultFile: 'vector-index.json' },
+  { suite: 'cluster', title: 'Cluster: instances sharing a Redis Cluster (coherence, shared hit rate, stampede)', script: 'cluster.ts' },
+  { suite: 'server', title: 'HTTP server under load', script: 'server.ts' },
+  { suite: 'semantic', title: 'Semantic lookup (cached embedding → ANN search → verify)', script: 'semantic-lookup.ts' },
+  { suite: 'vector-index', title: 'ANN index: insert, search latency, recall', script: 'vector-index.ts' },
 ];
 
 const ALL = [...OWN_SUITES, ...EXTERNAL_SUITES.map((s) => s.suite)];

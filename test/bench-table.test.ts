@@ -79,6 +79,7 @@ describe('bench table generator', () => {
     assert.ok(table.includes('- Target heap growth ÷ bound ≤ 1.10: 1.234, **NOT met**.'));
     assert.ok(table.includes('l1Entries 217,532 · heapGrowthOverBound 1.234'));
     assert.ok(table.includes('### cluster: Cluster\n\nNot measured in this run: bench/cluster.ts does not exist.'));
+    assert.ok(table.includes('Where a peer wins in this run:\n\n- l1, L1 hit get: lru-cache get (Strata 0.67× (0.60–0.75×))\n\n'));
   });
 
   it('draws one bar per peer in the chart', () => {

@@ -1,8 +1,8 @@
-// Suites whose scripts other engineers own (bench/<script>.ts): run them with the shared CLI convention
-// (`--quick`, `--json`, writing results/<name>.json) and wrap what they wrote.
+// Suites whose scripts other engineers own (bench/<script>.ts): run them from the repository root as their
+// headers say (`npx tsx bench/<script>.ts [--quick] [--json]`) and wrap the results file they wrote.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { SuiteResult } from '../report/types.js';
 import { BENCH_DIR, RESULTS_DIR, log, newResult } from './suite.js';
 
@@ -11,48 +11,67 @@ export interface ExternalSuite {
   title: string;
   /** File under bench/. */
   script: string;
-  /** Name of the results file it writes under bench/results/. */
-  resultFile: string;
+  /** The results file it writes under bench/results/ when its name is not `<script name>*.json`. */
+  resultFile?: string;
 }
 
 /** Time one external suite may take before it is stopped, milliseconds. */
-const TIMEOUT_MS = { quick: 120_000, full: 900_000 };
+const TIMEOUT_MS = { quick: 100_000, full: 900_000 };
 
 function isSuiteResult(value: unknown): value is SuiteResult {
   const v = value as Partial<SuiteResult> | null;
   return typeof v === 'object' && v !== null && Array.isArray(v.comparisons) && Array.isArray(v.targets) && typeof v.suite === 'string';
 }
 
+function modifiedTimes(): Map<string, number> {
+  if (!existsSync(RESULTS_DIR)) return new Map();
+  return new Map(readdirSync(RESULTS_DIR).filter((f) => f.endsWith('.json')).map((f) => [f, statSync(join(RESULTS_DIR, f)).mtimeMs]));
+}
+
+/** The results file the script wrote during this run: the declared one, else one named after the script. */
+function writtenFile(spec: ExternalSuite, before: Map<string, number>): string | undefined {
+  const changed = [...modifiedTimes()].filter(([file, mtime]) => mtime > (before.get(file) ?? 0)).map(([file]) => file);
+  const base = spec.script.replace(/\.ts$/, '');
+  return changed.find((f) => f === spec.resultFile) ?? changed.find((f) => f.startsWith(base));
+}
+
 export function runExternal(spec: ExternalSuite, quick: boolean): SuiteResult {
   const result = newResult(spec.suite, spec.title, quick);
-  const scriptPath = join(BENCH_DIR, spec.script);
-  result.command = `cd bench && npx tsx ${spec.script}${quick ? ' --quick' : ''} --json`;
-  if (!existsSync(scriptPath)) {
+  result.source = `bench/${spec.script}`;
+  result.command = `npx tsx bench/${spec.script}${quick ? ' --quick' : ''} --json`;
+  if (!existsSync(join(BENCH_DIR, spec.script))) {
     result.skipped = `bench/${spec.script} does not exist in this checkout yet`;
     return result;
   }
-  const resultPath = join(RESULTS_DIR, spec.resultFile);
-  const before = existsSync(resultPath) ? statSync(resultPath).mtimeMs : 0;
+  const before = modifiedTimes();
   log(`${spec.suite}: running bench/${spec.script}`);
-  const args = ['tsx', spec.script, ...(quick ? ['--quick'] : []), '--json'];
-  const run = spawnSync('npx', args, { cwd: BENCH_DIR, encoding: 'utf8', timeout: quick ? TIMEOUT_MS.quick : TIMEOUT_MS.full, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  const args = ['tsx', `bench/${spec.script}`, ...(quick ? ['--quick'] : []), '--json'];
+  const run = spawnSync('npx', args, {
+    cwd: dirname(BENCH_DIR),
+    encoding: 'utf8',
+    timeout: quick ? TIMEOUT_MS.quick : TIMEOUT_MS.full,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (run.status !== 0) {
-    result.skipped = `bench/${spec.script} failed (exit ${run.status ?? run.signal})`;
+    result.skipped = run.error !== undefined ? `bench/${spec.script} did not finish: ${run.error.message}` : `bench/${spec.script} failed (exit ${run.status ?? run.signal})`;
     return result;
   }
+  const file = writtenFile(spec, before);
   let output: unknown;
-  if (existsSync(resultPath) && statSync(resultPath).mtimeMs > before) output = JSON.parse(readFileSync(resultPath, 'utf8'));
-  else {
-    const lastLine = run.stdout.trim().split('\n').pop() ?? '';
+  if (file !== undefined) {
+    output = JSON.parse(readFileSync(join(RESULTS_DIR, file), 'utf8'));
+    result.notes.push(`Figures in the shape bench/${spec.script} chose: see bench/results/${file}.`);
+  } else {
     try {
-      output = JSON.parse(lastLine);
+      output = JSON.parse(run.stdout.trim().split('\n').pop() ?? '');
     } catch {
-      result.skipped = `bench/${spec.script} wrote neither results/${spec.resultFile} nor a JSON line on stdout`;
+      result.skipped = `bench/${spec.script} wrote no results file and no JSON line on stdout`;
       return result;
     }
+    result.notes.push(`Figures in the shape bench/${spec.script} chose (its JSON output).`);
   }
-  if (isSuiteResult(output)) return { ...output, suite: spec.suite, command: result.command };
+  if (isSuiteResult(output)) return { ...output, suite: spec.suite, command: result.command, source: result.source };
   result.raw = output;
-  result.notes.push(`Figures in the shape bench/${spec.script} chose: see bench/results/${spec.resultFile}.`);
   return result;
 }

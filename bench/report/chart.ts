@@ -10,6 +10,13 @@ const TOP = 60;
 /** The axis spans 1/100× to 100×: anything beyond is drawn at the edge. */
 const DECADES = 2;
 
+/** Characters of a row label that fit left of the plot at this font size. */
+const LABEL_CHARS = 88;
+
+function shorten(text: string): string {
+  return text.length <= LABEL_CHARS ? text : `${text.slice(0, LABEL_CHARS - 1)}…`;
+}
+
 function escape(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 }
@@ -36,7 +43,7 @@ export function renderChart(run: BenchRun): string {
     const wins = row.ratio.median >= 1;
     const from = Math.min(x(1), x(row.ratio.median));
     const width = Math.max(1, Math.abs(x(row.ratio.median) - x(1)));
-    out.push(`<text x="${LABEL_WIDTH}" y="${y + 13}" text-anchor="end">${escape(row.label)}</text>`);
+    out.push(`<text x="${LABEL_WIDTH}" y="${y + 13}" text-anchor="end">${escape(shorten(row.label))}</text>`);
     out.push(`<rect x="${from.toFixed(1)}" y="${y + 4}" width="${width.toFixed(1)}" height="${ROW - 8}" fill="${wins ? '#2e7d32' : '#c62828'}"/>`);
     out.push(`<line x1="${x(row.ratio.min).toFixed(1)}" y1="${y + ROW / 2}" x2="${x(row.ratio.max).toFixed(1)}" y2="${y + ROW / 2}" stroke="#000"/>`);
     out.push(`<text x="${WIDTH - 55}" y="${y + 13}">${escape(formatRatio(row.ratio.median))}</text>`);

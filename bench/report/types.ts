@@ -49,6 +49,8 @@ export interface SuiteResult {
   notes: string[];
   /** Set when the suite could not run here (a script not written yet, a missing binary): why. */
   skipped?: string;
+  /** The script owned elsewhere that produced the figures (its own results file stays as it wrote it). */
+  source?: string;
   /** Wall-clock seconds the suite took in a run of bench/run.ts. */
   durationSeconds?: number;
   /** The unmodified output of a suite script owned elsewhere, when its shape is not this one. */

@@ -19,7 +19,7 @@ const CONCURRENCY = 64;
 
 export const l2: Suite = async ({ quick }) => {
   if (existsSync(join(BENCH_DIR, 'redis-l2.ts'))) {
-    return runExternal({ suite: 'l2', title: 'L2 get: Strata vs raw ioredis', script: 'redis-l2.ts', resultFile: 'redis-l2.json' }, quick);
+    return runExternal({ suite: 'l2', title: 'L2 get: Strata vs raw ioredis', script: 'redis-l2.ts', resultFile: 'l2.json' }, quick);
   }
   const result = newResult('l2', 'L2 get: Strata (L1 off) vs raw ioredis auto-pipelined GET', quick);
   const redis = await startRedis();

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { ErrorCode, StrataError } from '../../errors.js';
 import type { Command } from '../command.js';
 
-const SUITES = ['l1', 'getOrSet', 'tiered', 'set', 'stampede', 'l2', 'redis-ceiling', 'memory', 'traces', 'cluster', 'server', 'semantic'];
+const SUITES = ['l1', 'getOrSet', 'tiered', 'set', 'stampede', 'l2', 'redis-ceiling', 'memory', 'traces', 'cluster', 'server', 'semantic', 'vector-index'];
 
 const usage = `Usage: strata bench <suite>... [--quick] [--json]
 
