@@ -4,11 +4,10 @@
 // results/<date>.json, results/latest.json, results/latest.svg, results/table.md and the README's table.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runExternal, type ExternalSuite } from './lib/external.js';
-import { describeMachine } from './lib/machine.js';
+import { captureStart, describeMachine } from './lib/machine.js';
 import { BENCH_DIR, RESULTS_DIR, log } from './lib/suite.js';
 import { renderChart } from './report/chart.js';
 import { replaceBenchBlock } from './report/readmeBlock.js';
@@ -71,7 +70,7 @@ function runOwn(suite: string): SuiteResult {
   return JSON.parse(line) as SuiteResult;
 }
 
-const loadStart = loadavg();
+const runStart = captureStart();
 const started = performance.now();
 const results: SuiteResult[] = [];
 for (const suite of suites) {
@@ -91,7 +90,7 @@ if (selected.length === 0) {
     date,
     quick,
     durationSeconds: (performance.now() - started) / 1000,
-    machine: describeMachine(loadStart),
+    machine: describeMachine(runStart),
     suites: results,
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
