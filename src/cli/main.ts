@@ -4,6 +4,7 @@ import type { Command } from './command.js';
 
 /** Sub-commands load lazily so `strata trace` does not pay for the server's imports. */
 const commands: Record<string, () => Promise<Command>> = {
+  bench: async () => (await import('./commands/bench.js')).default,
   redis: async () => (await import('./commands/redis.js')).default,
   trace: async () => (await import('./commands/trace.js')).default,
   eval: async () => (await import('./commands/eval.js')).default,
