@@ -94,7 +94,15 @@ describe('strataMiddleware (Vercel AI SDK)', () => {
     const mock = new MockLanguageModelV4({
       doStream: async () => {
         calls++;
-        return { stream: convertArrayToReadableStream([{ type: 'stream-start', warnings: [] }, { type: 'error', error: new Error('overloaded') }]) };
+        return {
+          stream: convertArrayToReadableStream([
+            { type: 'stream-start', warnings: [] },
+            { type: 'text-start', id: 't' },
+            { type: 'text-delta', id: 't', delta: 'partial' },
+            { type: 'error', error: new Error('overloaded') },
+            { type: 'finish', finishReason: { unified: 'error', raw: 'error' }, usage },
+          ]),
+        };
       },
     });
     const model = wrapLanguageModel({ model: mock, middleware: strataMiddleware({ cache: createStrata({ l3: false }) }) });

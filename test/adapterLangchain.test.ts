@@ -96,6 +96,20 @@ describe('StrataLangChainCache', () => {
     assert.equal(model.calls, 2);
   });
 
+  it('in semantic mode reads the last human turn as the question and the turns before it as its context', async () => {
+    const cache = newCache(true);
+    const model = new CountingChatModel({ responses: ['X200: 30 hours.', 'Z9: 12 hours.'], temperature: 0, cache });
+    const about = (product: string) => [new HumanMessage(`Tell me about the ${product}.`), new AIMessage(`The ${product} is one of our products.`)];
+    const battery = 'How long does the battery of this product last on a single charge when fully charged?';
+    await model.invoke([...about('X200'), new HumanMessage(battery)]);
+    const paraphrase = await model.invoke([...about('X200'), new HumanMessage(`So ${battery.toLowerCase()}`)]);
+    assert.equal(paraphrase.content, 'X200: 30 hours.');
+    assert.equal(model.calls, 1);
+    const otherProduct = await model.invoke([...about('Z9'), new HumanMessage(`So ${battery.toLowerCase()}`)]);
+    assert.equal(otherProduct.content, 'Z9: 12 hours.');
+    assert.equal(model.calls, 2);
+  });
+
   it('caches text LLMs too (FakeLLM): a changed model answer is not seen for a cached prompt', async () => {
     const cache = newCache(false);
     const llm = new FakeLLM({ cache });

@@ -21,8 +21,19 @@ export interface LangChainCacheOptions {
   tenant?: string;
 }
 
-/** How a chat model's prompt (`getBufferString`) ends: the last human turn, which is the question. */
-const LAST_HUMAN_TURN = /(?:^|\n)Human: ([\s\S]*)$/;
+/** How `getBufferString` writes out a chat model's messages: one `Role: text` turn after another. */
+const HUMAN_TURN = '\nHuman: ';
+/** A turn of another speaker: when one follows the last human turn, the prompt does not end with a question. */
+const LATER_TURN = /\n(AI|System|Function|Tool): /;
+
+/** Splits a chat prompt into its last human turn (the question) and the conversation before it. */
+function splitPrompt(prompt: string): { question: string; history: string } {
+  const text = `\n${prompt}`;
+  const at = text.lastIndexOf(HUMAN_TURN);
+  const question = at < 0 ? '' : text.slice(at + HUMAN_TURN.length);
+  if (at < 0 || LATER_TURN.test(question)) return { question: prompt, history: '' };
+  return { question, history: text.slice(1, at) };
+}
 
 /**
  * A LangChain.js cache on Strata: `new ChatOpenAI({ cache: new StrataLangChainCache({ cache: strata }) })`.
@@ -76,9 +87,7 @@ export class StrataLangChainCache extends BaseCache<Generation[]> {
   }
 
   private scopeOf(prompt: string, llmKey: string): { scope: SemanticScope; question: string } {
-    const turn = LAST_HUMAN_TURN.exec(prompt);
-    const question = turn === null ? prompt : turn[1]!;
-    const history = turn === null ? '' : prompt.slice(0, prompt.length - turn[0].length);
+    const { question, history } = splitPrompt(prompt);
     return { scope: { namespace: this.cache.name, tenant: this.tenant, systemPrompt: history, generationParams: { llmKey } }, question };
   }
 }
