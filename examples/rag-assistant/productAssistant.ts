@@ -1,8 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Strata } from '../../src/index.js';
-import { HashingEmbedder } from '../../src/semantic/hashingEmbedder.js';
-import { normalize } from '../../src/semantic/normalize.js';
-import { SemanticCache } from '../../src/semantic/semanticCache.js';
+import { HashingEmbedder, normalize, SemanticCache, type Strata } from '../../src/index.js';
 
 export interface Product {
   id: string;
