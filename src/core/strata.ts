@@ -73,6 +73,7 @@ export class Strata {
   private readonly defaultView: ClassView;
   private readonly flights: SingleFlight<Answer<unknown>>;
   private readonly children: Map<string, Strata>;
+  private readonly maxKeyLength: number;
 
   /** @internal use `createStrata()`. */
   constructor(
@@ -81,6 +82,7 @@ export class Strata {
     shared?: { flights: SingleFlight<Answer<unknown>>; children: Map<string, Strata> },
   ) {
     this.defaultView = stack.view(name, stack.options.defaultClass);
+    this.maxKeyLength = stack.options.maxKeyLength;
     this.flights = shared?.flights ?? new SingleFlight();
     this.children = shared?.children ?? new Map([[name, this]]);
   }
@@ -102,9 +104,17 @@ export class Strata {
    */
   getSync<V = unknown>(key: string, options?: CallOptions): V | undefined {
     const view = options === undefined || options.class === undefined ? this.defaultView : this.viewOf(options);
-    this.checkKey(key);
-    const entry = view.l1?.get(key);
-    if (entry !== undefined && entry.expiresAt > coarseNow() && (entry.tags.length === 0 || !this.stack.tags.isInvalid(entry))) {
+    if (typeof key !== 'string' || key.length === 0 || key.length > this.maxKeyLength) this.checkKey(key);
+    const l1 = view.l1;
+    if (l1 === undefined) return undefined;
+    const fast = l1.getFresh(key, coarseNow());
+    if (fast !== undefined) {
+      view.counters.l1Hits++;
+      return fast as V;
+    }
+    const entry = l1.peek(key);
+    if (entry !== undefined && this.stack.stateOf(entry, coarseNow()) === 'fresh') {
+      l1.get(key);
       view.counters.l1Hits++;
       return entry.value as V;
     }
@@ -114,11 +124,11 @@ export class Strata {
   /** The fresh value of a key from the first tier that has it, or `undefined`. */
   get<V = unknown>(key: string, options?: CallOptions): Promise<V | undefined> {
     const view = options === undefined || options.class === undefined ? this.defaultView : this.viewOf(options);
-    this.checkKey(key);
-    const entry = view.l1?.get(key);
-    if (entry !== undefined && entry.expiresAt > coarseNow() && (entry.tags.length === 0 || !this.stack.tags.isInvalid(entry))) {
+    if (typeof key !== 'string' || key.length === 0 || key.length > this.maxKeyLength) this.checkKey(key);
+    const fast = view.l1?.getFresh(key, coarseNow());
+    if (fast !== undefined) {
       view.counters.l1Hits++;
-      return Promise.resolve(entry.value as V);
+      return Promise.resolve(fast as V);
     }
     return this.getSlow<V>(view, key);
   }
@@ -171,11 +181,11 @@ export class Strata {
    */
   async getOrSet<V>(key: string, factory: Factory<V>, options: GetOrSetOptions = NO_OPTIONS): Promise<V> {
     const view = options.class === undefined ? this.defaultView : this.viewOf(options);
-    this.checkKey(key);
-    const entry = view.l1?.get(key);
-    if (entry !== undefined && entry.expiresAt > coarseNow() && (entry.tags.length === 0 || !this.stack.tags.isInvalid(entry))) {
+    if (typeof key !== 'string' || key.length === 0 || key.length > this.maxKeyLength) this.checkKey(key);
+    const fast = view.l1?.getFresh(key, coarseNow());
+    if (fast !== undefined) {
       view.counters.l1Hits++;
-      return entry.value as V;
+      return fast as V;
     }
     return (await this.resolve(view, key, factory, options)).value;
   }
@@ -184,10 +194,10 @@ export class Strata {
   async getOrSetWithInfo<V>(key: string, factory: Factory<V>, options: GetOrSetOptions = NO_OPTIONS): Promise<Answer<V>> {
     const view = this.viewOf(options);
     this.checkKey(key);
-    const entry = view.l1?.get(key);
-    if (entry !== undefined && entry.expiresAt > coarseNow() && (entry.tags.length === 0 || !this.stack.tags.isInvalid(entry))) {
+    const fast = view.l1?.getFresh(key, coarseNow());
+    if (fast !== undefined) {
       view.counters.l1Hits++;
-      return { value: entry.value as V, outcome: 'hit', tier: 'l1' };
+      return { value: fast as V, outcome: 'hit', tier: 'l1' };
     }
     return this.resolve(view, key, factory, options);
   }

@@ -154,7 +154,7 @@ export class TierStack extends EventEmitter<StrataEvents> {
       if (state === 'fresh') {
         if (tier.name === 'l2') view.counters.l2Hits++;
         else view.counters.l3Hits++;
-        view.l1?.set(key, entry, this.weigh(key, bytes));
+        this.fillL1(view, key, entry, bytes);
         for (let j = 0; j < i; j++) {
           const upper = view.byteTiers[j] as ByteTier;
           if (upper.isHealthy()) void this.guard(upper, 'set', upper.set(fullKey, bytes, entry.staleUntil), view);
@@ -195,7 +195,7 @@ export class TierStack extends EventEmitter<StrataEvents> {
           out[index] = entry;
           if (tier.name === 'l2') view.counters.l2Hits++;
           else view.counters.l3Hits++;
-          view.l1?.set(keys[index] as string, entry, this.weigh(keys[index] as string, bytes));
+          this.fillL1(view, keys[index] as string, entry, bytes);
         } else still.push(index);
       });
       missing = still;
@@ -223,7 +223,7 @@ export class TierStack extends EventEmitter<StrataEvents> {
     view.counters.sets++;
     const run = this.running.get(view.keyPrefix + key);
     if (run !== undefined) run.invalidated = true;
-    if (view.l1 !== undefined && !view.l1.set(key, entry, this.weigh(key, bytes))) view.l1.delete(key);
+    if (view.l1 !== undefined && !this.fillL1(view, key, entry, bytes)) view.l1.delete(key);
     const fullKey = view.keyPrefix + key;
     const replicas = view.cls.replicas;
     await Promise.all(view.byteTiers.map((tier) => this.guard(tier, 'set', tier.set(fullKey, bytes, entry.staleUntil, tier.name === 'l2' && replicas > 0 ? { replicas } : undefined), view)));
@@ -294,6 +294,15 @@ export class TierStack extends EventEmitter<StrataEvents> {
   endRun(view: ClassView, key: string, run: { invalidated: boolean }): void {
     const fullKey = view.keyPrefix + key;
     if (this.running.get(fullKey) === run) this.running.delete(fullKey);
+  }
+
+  /**
+   * Puts an entry in L1. An untagged entry answers the synchronous hit path (`getFresh`) until its expiry without
+   * the entry object being read; a tagged one always goes through the tag check.
+   */
+  fillL1(view: ClassView, key: string, entry: Entry, bytes: Uint8Array): boolean {
+    if (view.l1 === undefined) return false;
+    return view.l1.set(key, entry, this.weigh(key, bytes), entry.tags.length === 0 ? entry.expiresAt : -Infinity, entry.value);
   }
 
   /** What an entry costs L1: its decoded size is close to its uncompressed encoded size, plus key and bookkeeping. */

@@ -26,6 +26,12 @@ export interface MemoryTierStats {
 export interface MemoryPartition<T> {
   /** Records an access (frequency + recency). Does not allocate on a hit; never async. */
   get(key: string): T | undefined;
+  /**
+   * The hit path of a cache: the entry's fast value when its `fastUntil` (given to `set`) is later than `now`,
+   * recording the access; `undefined` otherwise, without touching the policy. It reads only typed-array columns and
+   * the value column, never the stored value itself, so a hit costs no extra memory access for an expiry check.
+   */
+  getFresh(key: string, now: number): unknown;
   /** Looks without touching the policy. */
   peek(key: string): T | undefined;
   has(key: string): boolean;
@@ -34,7 +40,7 @@ export interface MemoryPartition<T> {
    * any previous value of the key. An accepted entry may still be evicted right away when it is heavier than the
    * admission window and less frequent than the main space's victim.
    */
-  set(key: string, value: T, weight: number): boolean;
+  set(key: string, value: T, weight: number, fastUntil?: number, fastValue?: unknown): boolean;
   delete(key: string): boolean;
   clear(): void;
   keys(): IterableIterator<string>;
@@ -100,9 +106,12 @@ export class MemoryTier<T> {
   private weights: Float64Array;
   /** Per slot, 1 when the key was inserted while its hash was among the refused candidates' ghosts. */
   private returning: Uint8Array;
+  /** Per slot, until when `getFresh` may answer with the slot's fast value (ms; -Infinity: never). */
+  private fastUntil: Float64Array;
   private freeSlots: Int32Array;
   private readonly slotKeys: string[] = [];
   private readonly values: Array<T | undefined> = [];
+  private readonly fastValues: unknown[] = [];
   private readonly owners: Array<Partition<T> | undefined> = [];
   private capacity = 0;
   private freeCount = 0;
@@ -142,6 +151,7 @@ export class MemoryTier<T> {
     this.links = new Int32Array(0);
     this.weights = new Float64Array(0);
     this.returning = new Uint8Array(0);
+    this.fastUntil = new Float64Array(0);
     this.freeSlots = new Int32Array(0);
     this.grow(Math.min(maxBytes + 1, INITIAL_SLOTS) + FIRST_SLOT);
     this.sketch = new FrequencySketch(Math.min(maxBytes, this.capacity));
@@ -188,13 +198,25 @@ export class MemoryTier<T> {
     return this.values[slot];
   }
 
+  /** @internal The fast hit path; see `MemoryPartition.getFresh`. */
+  hitIfFresh(slot: number, now: number): unknown {
+    if (!(this.fastUntil[slot]! > now)) return undefined;
+    if (this.lru) {
+      this.moveToTail(slot, WINDOW);
+    } else {
+      this.sketch.increment(this.links[(slot << 2) | HASH]!);
+      this.touch(slot);
+    }
+    return this.fastValues[slot];
+  }
+
   /** @internal */
   valueAt(slot: number): T | undefined {
     return this.values[slot];
   }
 
   /** @internal Inserts or replaces; `existing` is the key's current slot, if any. */
-  store(owner: Partition<T>, key: string, value: T, weight: number, existing: number | undefined): boolean {
+  store(owner: Partition<T>, key: string, value: T, weight: number, existing: number | undefined, fastUntil: number, fastValue: unknown): boolean {
     if (!(weight >= 1) || !Number.isFinite(weight)) {
       throw new StrataError(ErrorCode.INVALID_OPTION, `memory entry weight must be a finite number >= 1, got ${String(weight)}`);
     }
@@ -205,6 +227,8 @@ export class MemoryTier<T> {
     }
     if (existing !== undefined) {
       this.values[existing] = value;
+      this.fastValues[existing] = fastValue;
+      this.fastUntil[existing] = fastUntil;
       const delta = weight - this.weights[existing]!;
       this.weights[existing] = weight;
       this.totalBytes += delta;
@@ -221,6 +245,8 @@ export class MemoryTier<T> {
       const hash = mixHash(hashString(owner.seed, key));
       this.slotKeys[slot] = key;
       this.values[slot] = value;
+      this.fastValues[slot] = fastValue;
+      this.fastUntil[slot] = fastUntil;
       this.owners[slot] = owner;
       this.links[(slot << 2) | HASH] = hash;
       this.weights[slot] = weight;
@@ -258,6 +284,7 @@ export class MemoryTier<T> {
     this.entries--;
     this.slotKeys[slot] = '';
     this.values[slot] = undefined;
+    this.fastValues[slot] = undefined;
     this.owners[slot] = undefined;
     this.freeSlots[this.freeCount++] = slot;
   }
@@ -418,10 +445,12 @@ export class MemoryTier<T> {
     this.links = resized(this.links, new Int32Array(capacity << 2));
     this.weights = resized(this.weights, new Float64Array(capacity));
     this.returning = resized(this.returning, new Uint8Array(capacity));
+    this.fastUntil = resized(this.fastUntil, new Float64Array(capacity));
     this.freeSlots = resized(this.freeSlots, new Int32Array(capacity));
     for (let i = this.capacity; i < capacity; i++) {
       this.slotKeys.push('');
       this.values.push(undefined);
+      this.fastValues.push(undefined);
       this.owners.push(undefined);
     }
     this.capacity = capacity;
@@ -477,6 +506,11 @@ class Partition<T> implements MemoryPartition<T> {
     return slot === undefined ? undefined : this.tier.hit(slot);
   }
 
+  getFresh(key: string, now: number): unknown {
+    const slot = this.slots.get(key);
+    return slot === undefined ? undefined : this.tier.hitIfFresh(slot, now);
+  }
+
   peek(key: string): T | undefined {
     const slot = this.slots.get(key);
     return slot === undefined ? undefined : this.tier.valueAt(slot);
@@ -486,8 +520,8 @@ class Partition<T> implements MemoryPartition<T> {
     return this.slots.has(key);
   }
 
-  set(key: string, value: T, weight: number): boolean {
-    return this.tier.store(this, key, value, weight, this.slots.get(key));
+  set(key: string, value: T, weight: number, fastUntil = Infinity, fastValue: unknown = value): boolean {
+    return this.tier.store(this, key, value, weight, this.slots.get(key), fastUntil, fastValue);
   }
 
   delete(key: string): boolean {
