@@ -46,6 +46,14 @@ describe('get / set', () => {
     await cache.close();
   });
 
+  it('never serves an entry with a zero TTL, even within the same promise chain', async () => {
+    const cache = createStrata();
+    await cache.set('zero', 'v', { ttl: 0 });
+    assert.equal(cache.getSync('zero'), undefined);
+    assert.equal(await cache.get('zero'), undefined);
+    await cache.close();
+  });
+
   it('reads and writes many keys in one call', async () => {
     const cache = createStrata();
     await cache.setMany([

@@ -3,7 +3,7 @@ import { parseDuration, type Duration } from '../config/duration.js';
 import { checkName, type ResolvedClass } from '../config/options.js';
 import { ErrorCode, StrataError } from '../errors.js';
 import type { TierName } from '../tiers/tier.js';
-import { coarseNow, timestamp } from './clock.js';
+import { coarseNow, preciseNow, timestamp } from './clock.js';
 import type { ClassStats } from './counters.js';
 import { SingleFlight } from './singleFlight.js';
 import type { ClassView, Found, StrataEvents, TierStack } from './tierStack.js';
@@ -113,7 +113,7 @@ export class Strata {
       return fast as V;
     }
     const entry = l1.peek(key);
-    if (entry !== undefined && this.stack.stateOf(entry, coarseNow()) === 'fresh') {
+    if (entry !== undefined && this.stack.stateOf(entry, preciseNow()) === 'fresh') {
       l1.get(key);
       view.counters.l1Hits++;
       return entry.value as V;
@@ -322,7 +322,7 @@ export class Strata {
     if (current === undefined) return;
     // 0 rather than now: the hit path's coarse clock may lag a fresh Date.now() by a millisecond.
     const entry: Entry = { ...current.entry, expiresAt: 0 };
-    if (entry.staleUntil <= Date.now()) {
+    if (entry.staleUntil <= preciseNow()) {
       await this.stack.deleteKeys(view, [key]);
       return;
     }

@@ -7,7 +7,7 @@ import type { InvalidationEvent } from '../sync/events.js';
 import { MemoryTier, type MemoryPartition } from '../tiers/memory.js';
 import { compileGlob } from '../tiers/glob.js';
 import type { ByteTier, TierName } from '../tiers/tier.js';
-import { coarseNow } from './clock.js';
+import { coarseNow, preciseNow } from './clock.js';
 import { ClassCounters } from './counters.js';
 import { TagRegistry } from './tagRegistry.js';
 
@@ -131,7 +131,7 @@ export class TierStack extends EventEmitter<StrataEvents> {
   async lookup(view: ClassView, key: string): Promise<Lookup> {
     this.assertOpen();
     const result: Lookup = {};
-    const now = Date.now();
+    const now = preciseNow();
     const inL1 = view.l1?.get(key);
     if (inL1 !== undefined) {
       const state = this.stateOf(inL1, now);
@@ -172,7 +172,7 @@ export class TierStack extends EventEmitter<StrataEvents> {
   /** Looks many keys up: L1 first, then one batched call per byte tier for what is still missing. */
   async lookupMany(view: ClassView, keys: readonly string[]): Promise<Array<Entry | undefined>> {
     this.assertOpen();
-    const now = Date.now();
+    const now = preciseNow();
     const out: Array<Entry | undefined> = new Array(keys.length).fill(undefined);
     let missing: number[] = [];
     for (let i = 0; i < keys.length; i++) {
@@ -302,7 +302,8 @@ export class TierStack extends EventEmitter<StrataEvents> {
    */
   fillL1(view: ClassView, key: string, entry: Entry, bytes: Uint8Array): boolean {
     if (view.l1 === undefined) return false;
-    return view.l1.set(key, entry, this.weigh(key, bytes), entry.tags.length === 0 ? entry.expiresAt : -Infinity, entry.value);
+    // 1 ms off the expiry: the coarse clock of the fast path is a truncated millisecond.
+    return view.l1.set(key, entry, this.weigh(key, bytes), entry.tags.length === 0 ? entry.expiresAt - 1 : -Infinity, entry.value);
   }
 
   /** What an entry costs L1: its decoded size is close to its uncompressed encoded size, plus key and bookkeeping. */
