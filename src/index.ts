@@ -53,3 +53,11 @@ export { evaluatePairs, REPORTED_FALSE_HIT_RATES } from './semantic/evaluate.js'
 export type { EvaluationSummary, EvaluationResult } from './semantic/evaluate.js';
 export { readPairs } from './semantic/pairDataset.js';
 export type { PairSplit, QuestionPair } from './semantic/pairDataset.js';
+export { RagCache } from './rag/ragCache.js';
+export type { AskInput, ConversationTurn, Generation, RagCacheOptions, RagDocument, RagLookupCounters, RagOutcome, RagResult, RagStats, SearchOptions } from './rag/ragCache.js';
+export type { BackingCache, BackingWriteOptions } from './rag/backingCache.js';
+export { StrataEmbeddingStore } from './rag/strataEmbeddingStore.js';
+export type { StrataEmbeddingStoreOptions } from './rag/strataEmbeddingStore.js';
+export { standsAlone } from './rag/standsAlone.js';
+export { runRagSimulation } from './rag/simulation.js';
+export type { RagSimulationOptions, RagSimulationReport } from './rag/simulation.js';
