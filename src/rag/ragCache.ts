@@ -130,10 +130,9 @@ const OUTDATED = 'computed from data a product update has outdated since: return
  * normalised text in the same context) and semantically (a verified paraphrase in the same partition).
  *
  * The semantic index stores only a pointer (the exact key) to the value held in the cache's tiers, and a semantic
- * hit reads the value through that pointer. So a tag invalidation (`invalidateProduct`) that reached the tiers —
- * on this or any instance — also defeats a semantic match even where this instance's index was not told, and the
- * index is cleaned lazily. Tag invalidations announced through the cache's `invalidate` event drop the semantic
- * entries eagerly.
+ * hit reads the value through that pointer. So a tag invalidation that reached this instance's cache (made here, or
+ * mirrored by the replicated log) also defeats a semantic match even where the index was not told, and the index is
+ * cleaned lazily. Tag invalidations announced through the cache's `invalidate` event drop the semantic entries eagerly.
  */
 export class RagCache {
   private readonly cache: BackingCache;
