@@ -1,6 +1,7 @@
 // RAG benchmarks: (1) an embedding-cache hit through the tiers (L1) — target ≤ 0.1 ms; (2) the RAG simulation
 // (src/rag/simulation.ts) with the hashing embedder and, unless --quick or --no-use, with USE-lite.
-// Run: npx tsx bench/rag.ts [--quick] [--no-use] [--questions N]   → bench/results/rag.json (rag-quick.json with --quick)
+// Run: npx tsx bench/rag.ts [--quick] [--no-use] [--questions N]
+//   → bench/results/rag.json (rag-quick.json with --quick, rag-N.json with another --questions N)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createStrata, HashingEmbedder, RagCache, runRagSimulation, StrataEmbeddingStore, UseLiteEmbedder, type Embedder, type RagSimulationOptions } from '../src/index.js';
@@ -86,4 +87,5 @@ const report = {
   simulations,
 };
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL(`./results/rag${quick ? '-quick' : ''}.json`, import.meta.url), JSON.stringify(report, null, 2) + '\n');
+const suffix = quick ? '-quick' : value('--questions') === undefined ? '' : `-${questions}`;
+writeFileSync(new URL(`./results/rag${suffix}.json`, import.meta.url), JSON.stringify(report, null, 2) + '\n');
