@@ -8,6 +8,7 @@ const commands: Record<string, () => Promise<Command>> = {
   redis: async () => (await import('./commands/redis.js')).default,
   trace: async () => (await import('./commands/trace.js')).default,
   eval: async () => (await import('./commands/eval.js')).default,
+  demo: async () => (await import('./commands/demo.js')).default,
 };
 
 function help(): string {
