@@ -3,7 +3,9 @@ import type { Entry } from '../codec/entry.js';
 import { decodeEntry, encodeEntry, uncompressedSize } from '../codec/envelope.js';
 import type { ResolvedClass, ResolvedOptions } from '../config/options.js';
 import { ErrorCode, StrataError } from '../errors.js';
-import type { InvalidationEvent } from '../sync/events.js';
+import type { DistributedLock } from '../sync/distributedLock.js';
+import type { InvalidationEvent, ReplicatedEvent } from '../sync/events.js';
+import type { InvalidationLog } from '../sync/invalidationLog.js';
 import { MemoryTier, type MemoryPartition } from '../tiers/memory.js';
 import { compileGlob } from '../tiers/glob.js';
 import type { ByteTier, TierName } from '../tiers/tier.js';
@@ -28,6 +30,16 @@ export interface StrataEvents {
   'factory:error': [info: { namespace: string; className: string; key: string; error: unknown }];
   /** Keys were deleted, tags invalidated or a namespace cleared by this instance. */
   invalidate: [event: InvalidationEvent];
+}
+
+/** What keeps this instance coherent with the others sharing its L2 (present when the replicated log is on). */
+export interface Coherence {
+  readonly log: InvalidationLog;
+  readonly lock: DistributedLock;
+  /** Added to the time of a tag invalidation, so entries written on a host whose clock runs ahead are still caught. */
+  readonly clockSkewMs: number;
+  /** Resolves once the log is tailing and the tag times are loaded. */
+  readonly ready: Promise<void>;
 }
 
 
@@ -71,6 +83,8 @@ export class TierStack extends EventEmitter<StrataEvents> {
   /** Keys whose factory is running, with whether they were invalidated meanwhile (then its result is not stored). */
   private readonly running = new Map<string, { invalidated: boolean }>();
   private closed = false;
+  /** Set by `createStrata` when the replicated log is on. */
+  coherence: Coherence | undefined;
 
   constructor(
     readonly options: ResolvedOptions,
@@ -236,7 +250,71 @@ export class TierStack extends EventEmitter<StrataEvents> {
     view.counters.deletes += keys.length;
     const fullKeys = keys.map((k) => view.keyPrefix + k);
     await Promise.all(view.byteTiers.map((tier) => this.guard(tier, 'deleteMany', tier.deleteMany(fullKeys), view)));
-    this.emit('invalidate', { type: 'keys', namespace: view.namespace, className: view.cls.name, keys });
+    await this.announce({ type: 'keys', namespace: view.namespace, className: view.cls.name, keys });
+  }
+
+  /** Emits an invalidation and, with the replicated log, appends it (resolves once Redis has it or it is queued). */
+  private async announce(event: InvalidationEvent): Promise<void> {
+    this.emit('invalidate', event);
+    if (this.coherence !== undefined) await this.coherence.log.publish(event);
+  }
+
+  /**
+   * Tells the other instances that keys were given new values: they drop their L1/L3 copies. Only classes shared
+   * through L2 and copied locally need it (a class in L1 alone is never shared).
+   */
+  async announceSet(view: ClassView, keys: readonly string[]): Promise<void> {
+    if (this.coherence === undefined || !view.byteTiers.includes(this.l2 as ByteTier)) return;
+    if (!view.cls.tiers.includes('l1') && !view.cls.tiers.includes('l3')) return;
+    await this.coherence.log.publish({ type: 'set', namespace: view.namespace, className: view.cls.name, keys });
+  }
+
+  /** Applies another instance's event to this instance's own copies (L1, L3); L2 was changed by the sender. */
+  async applyRemote(event: ReplicatedEvent): Promise<void> {
+    if (this.closed) return;
+    if (event.type === 'tags') {
+      for (const tag of event.tags) this.tags.invalidate(tag, event.at);
+      return;
+    }
+    if (event.type === 'clear') {
+      const prefix = `${this.options.prefix}:${event.namespace}:`;
+      for (const view of this.views.values()) if (view.namespace === event.namespace) view.l1?.clear();
+      this.markRunning(prefix);
+      if (this.l3 !== undefined) await this.guard(this.l3, 'deletePattern', this.l3.deletePattern(`${prefix}*`));
+      return;
+    }
+    if (!this.options.classes.has(event.className)) return;
+    const view = this.view(event.namespace, event.className);
+    const l3 = view.byteTiers.find((tier) => tier.name === 'l3');
+    if (event.type === 'pattern') {
+      if (view.l1 !== undefined) {
+        const re = compileGlob(event.pattern).regExp;
+        for (const key of [...view.l1.keys()]) if (re.test(key)) view.l1.delete(key);
+      }
+      this.markRunning(view.keyPrefix, compileGlob(event.pattern).regExp);
+      if (l3 !== undefined) await this.guard(l3, 'deletePattern', l3.deletePattern(view.keyPrefix + event.pattern), view);
+      return;
+    }
+    this.dropLocal(view, event.keys);
+    if (l3 !== undefined) await this.guard(l3, 'deleteMany', l3.deleteMany(event.keys.map((k) => view.keyPrefix + k)), view);
+  }
+
+  /**
+   * Drops every local copy under this cache's prefix (L1 and L3): the replicated log could not prove that no
+   * invalidation was missed. L1 is cleared again after L3, for reads that copied an L3 entry up meanwhile.
+   */
+  async dropAllLocal(): Promise<void> {
+    this.l1?.clear();
+    this.markRunning(`${this.options.prefix}:`);
+    if (this.l3 !== undefined) await this.guard(this.l3, 'deletePattern', this.l3.deletePattern(`${this.options.prefix}:*`));
+    this.l1?.clear();
+  }
+
+  /** Marks the running factories under a key prefix (and matching a pattern) as invalidated. */
+  private markRunning(prefix: string, pattern?: RegExp): void {
+    for (const [key, run] of this.running) {
+      if (key.startsWith(prefix) && (pattern === undefined || pattern.test(key.slice(prefix.length)))) run.invalidated = true;
+    }
   }
 
   /** Drops keys from L1 and marks running factories for them, without touching shared tiers (a remote invalidation). */
@@ -249,10 +327,10 @@ export class TierStack extends EventEmitter<StrataEvents> {
   }
 
   /** Records a tag invalidation at `at` (ms since the epoch). */
-  invalidateTags(tags: readonly string[], at: number): void {
+  async invalidateTags(tags: readonly string[], at: number): Promise<void> {
     this.assertOpen();
     for (const tag of tags) this.tags.invalidate(tag, at);
-    this.emit('invalidate', { type: 'tags', tags, at });
+    await this.announce({ type: 'tags', tags, at });
   }
 
   /** Empties a namespace in every tier. */
@@ -261,13 +339,11 @@ export class TierStack extends EventEmitter<StrataEvents> {
     for (const view of this.views.values()) {
       if (view.namespace === namespace) view.l1?.clear();
     }
-    for (const key of this.running.keys()) {
-      if (key.startsWith(`${this.options.prefix}:${namespace}:`)) (this.running.get(key) as { invalidated: boolean }).invalidated = true;
-    }
+    this.markRunning(`${this.options.prefix}:${namespace}:`);
     const pattern = `${this.options.prefix}:${namespace}:*`;
     const tiers = [this.l2, this.l3].filter((t): t is ByteTier => t !== undefined);
     await Promise.all(tiers.map((tier) => this.guard(tier, 'deletePattern', tier.deletePattern(pattern))));
-    this.emit('invalidate', { type: 'clear', namespace });
+    await this.announce({ type: 'clear', namespace });
   }
 
   /** Deletes the keys of a class that match a glob pattern (`*`, `?`, `[…]`) in every tier. */
@@ -277,8 +353,9 @@ export class TierStack extends EventEmitter<StrataEvents> {
       const re = compileGlob(pattern).regExp;
       for (const key of [...view.l1.keys()]) if (re.test(key)) view.l1.delete(key);
     }
+    this.markRunning(view.keyPrefix, compileGlob(pattern).regExp);
     await Promise.all(view.byteTiers.map((tier) => this.guard(tier, 'deletePattern', tier.deletePattern(view.keyPrefix + pattern), view)));
-    this.emit('invalidate', { type: 'pattern', namespace: view.namespace, className: view.cls.name, pattern });
+    await this.announce({ type: 'pattern', namespace: view.namespace, className: view.cls.name, pattern });
   }
 
   /**
@@ -343,6 +420,7 @@ export class TierStack extends EventEmitter<StrataEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.coherence?.log.close();
     const tiers = [this.l2, this.l3].filter((t): t is ByteTier => t !== undefined);
     await Promise.all(tiers.map((tier) => tier.close().catch((error: unknown) => this.emit('tier:error', { tier: tier.name, operation: 'close', error }))));
     this.l1?.clear();
