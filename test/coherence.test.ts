@@ -8,15 +8,15 @@ import { createStrata, type Strata, type StrataOptions } from '../src/index.js';
 import { adminCommand } from '../src/redis/localTopology.js';
 import { useRedisTopology } from './support/redis.js';
 
-const topology = useRedisTopology('standalone');
 const dirs: string[] = [];
 const open: Strata[] = [];
 let prefixCount = 0;
-
+// Registered before the topology's own hook, so the caches close while Redis is still up.
 after(async () => {
   await Promise.all(open.map((s) => s.close().catch(() => undefined)));
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
+const topology = useRedisTopology('standalone');
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'strata-coherence-'));
@@ -243,5 +243,7 @@ describe('coherence across instances sharing one Redis', () => {
     await waitFor('B to repair', () => (b.stats().sync?.repairs ?? 0) >= 1);
     assert.equal(b.getSync('q'), undefined);
     await readsEventually(b, 'q', 'new');
+    await b.close();
+    await link.cut();
   });
 });

@@ -5,13 +5,13 @@ import { adminCommand } from '../src/redis/localTopology.js';
 import { FORMAT_VERSION } from '../src/codec/envelope.js';
 import { useRedisTopology } from './support/redis.js';
 
-const topology = useRedisTopology('standalone');
 const open: Strata[] = [];
 let prefixCount = 0;
-
+// Registered before the topology's own hook, so the caches close while Redis is still up.
 after(async () => {
   await Promise.all(open.map((s) => s.close().catch(() => undefined)));
 });
+const topology = useRedisTopology('standalone');
 
 function freshPrefix(): string {
   return `lock${process.pid}x${prefixCount++}`;

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { createStrata, type Strata } from '../src/index.js';
 import { useRedisTopology } from './support/redis.js';
 
-const topology = useRedisTopology('cluster');
 const open: Strata[] = [];
-
+// Registered before the topology's own hook, so the caches close while Redis is still up.
 after(async () => {
   await Promise.all(open.map((s) => s.close().catch(() => undefined)));
 });
+const topology = useRedisTopology('cluster');
 
 async function instance(url: string): Promise<Strata> {
   const cache = createStrata({ prefix: 'synccluster', l2: url, l3: false });

@@ -1,6 +1,7 @@
 import { isByteTier, resolveOptions, type StrataOptions } from '../config/options.js';
 import { createRedisClient, type RedisConnection } from '../redis/connection.js';
 import { DistributedLock } from '../sync/distributedLock.js';
+import { FillGuard } from '../sync/fillGuard.js';
 import { InvalidationLog, type LogMetaStore } from '../sync/invalidationLog.js';
 import { DiskTier } from '../tiers/disk.js';
 import { RedisTier } from '../tiers/redis.js';
@@ -48,7 +49,16 @@ export function createStrata(options: StrataOptions = {}): Strata {
     );
     // The log reports outages through `sync` stats and the tier's own errors; its retries need no listener.
     log.on('error', () => undefined);
-    stack.coherence = { log, lock: new DistributedLock(connection.client, keyPrefix, sync.lockTtlMs), clockSkewMs: sync.clockSkewMs, ready: log.start() };
+    log.on('applied', (info) => {
+      if (stack.listenerCount('sync:applied') > 0) stack.emit('sync:applied', { event: info.event, lagMs: info.lagMs });
+    });
+    stack.coherence = {
+      log,
+      lock: new DistributedLock(connection.client, keyPrefix, sync.lockTtlMs),
+      fills: new FillGuard(connection.client, connection.config.keyPrefix, sync.lockTtlMs),
+      clockSkewMs: sync.clockSkewMs,
+      ready: log.start(),
+    };
   }
   return new Strata(stack, resolved.namespace);
 }

@@ -235,7 +235,13 @@ export class Strata {
       } catch {
         return {};
       }
-      if (token !== undefined) return { token };
+      if (token !== undefined) {
+        // The previous holder may have written its value and released just after this instance last looked.
+        const found = await this.stack.lookup(view, key);
+        if (found.fresh === undefined) return { token };
+        await lock.release(fullKey, token).catch(() => false);
+        return { answer: { value: found.fresh.entry.value, outcome: 'hit', tier: found.fresh.tier } };
+      }
       for (;;) {
         const left = deadline - Date.now();
         if (left <= 0) return {};
@@ -281,6 +287,7 @@ export class Strata {
           // createdAt is the start of the run, so a tag invalidated while the factory ran makes this value stale.
           const entry = this.newEntry(view.cls, value, { ttl, grace: options.grace, tags }, startedAt);
           await stack.write(view, key, entry, stack.encode(view, entry));
+          if (stack.coherence !== undefined && stack.l2 !== undefined && view.byteTiers.includes(stack.l2)) stack.coherence.fills.watch(view.keyPrefix + key, startedAt);
         }
         return value;
       } finally {

@@ -81,6 +81,11 @@ for i = 1, #ARGV, 2 do
 end
 return 1`;
 
+/** Milliseconds since the epoch with sub-millisecond precision, so propagation on loopback can be measured. */
+function wallClock(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -193,7 +198,7 @@ export class InvalidationLog extends EventEmitter<InvalidationLogEvents> {
   }
 
   private async appendRaw(payload: string): Promise<string> {
-    return (await this.client.call('XADD', this.logKey, 'MAXLEN', '~', this.options.maxLen, '*', 'o', this.instanceId, 't', String(Date.now()), 'e', payload)) as string;
+    return (await this.client.call('XADD', this.logKey, 'MAXLEN', '~', this.options.maxLen, '*', 'o', this.instanceId, 't', String(wallClock()), 'e', payload)) as string;
   }
 
   private async flushPending(): Promise<void> {
@@ -280,9 +285,9 @@ export class InvalidationLog extends EventEmitter<InvalidationLogEvents> {
     const event = JSON.parse(payload) as ReplicatedEvent | { type: 'hello' };
     if (event.type === 'hello') return;
     await this.handlers.apply(event);
-    const now = Date.now();
+    const now = wallClock();
     this.counters.applied++;
-    this.counters.lastAppliedAt = now;
+    this.counters.lastAppliedAt = Math.round(now);
     this.counters.lagMs = Math.max(0, now - publishedAt);
     if (this.listenerCount('applied') > 0) this.emit('applied', { id, event, lagMs: this.counters.lagMs });
   }
