@@ -92,6 +92,21 @@ describe('distributed single-flight', () => {
     assert.equal(bCalls, 0);
   });
 
+  it('close() lets a running factory finish and store its value (graceful shutdown)', async () => {
+    const { url } = await topology();
+    const prefix = freshPrefix();
+    const a = await instance(url, prefix);
+    const answer = a.getOrSet('draining', async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      return 'stored before shutdown';
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    await a.close();
+    assert.equal(await answer, 'stored before shutdown');
+    const b = await instance(url, prefix);
+    assert.equal(await b.get('draining'), 'stored before shutdown');
+  });
+
   it('an entry of a future envelope version reads as a miss, never a crash (rolling deploys)', async () => {
     const { url } = await topology();
     const port = Number(new URL(url).port);

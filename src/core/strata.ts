@@ -66,6 +66,8 @@ export interface StrataStats {
 }
 
 const NO_OPTIONS: CallOptions = {};
+/** Longest `close()` waits for running factories when no hard timeout bounds them, ms. */
+const CLOSE_DRAIN_MS = 10_000;
 
 /**
  * The cache. One instance per namespace; `namespace(name)` returns others that share the tiers. Reads never throw a
@@ -76,16 +78,19 @@ export class Strata {
   private readonly defaultView: ClassView;
   private readonly flights: SingleFlight<Answer<unknown>>;
   private readonly children: Map<string, Strata>;
+  /** Factory runs not finished yet (some go on in the background after a timeout): `close()` waits for them. */
+  private readonly producing: Set<Promise<unknown>>;
 
   /** @internal use `createStrata()`. */
   constructor(
     private readonly stack: TierStack,
     readonly name: string,
-    shared?: { flights: SingleFlight<Answer<unknown>>; children: Map<string, Strata> },
+    shared?: { flights: SingleFlight<Answer<unknown>>; children: Map<string, Strata>; producing: Set<Promise<unknown>> },
   ) {
     this.defaultView = stack.view(name, stack.options.defaultClass);
     this.flights = shared?.flights ?? new SingleFlight();
     this.children = shared?.children ?? new Map([[name, this]]);
+    this.producing = shared?.producing ?? new Set();
   }
 
   /** The cache of another namespace, sharing tiers, tags and single-flight with this one. */
@@ -93,7 +98,7 @@ export class Strata {
     checkName('namespace', name);
     let child = this.children.get(name);
     if (child === undefined) {
-      child = new Strata(this.stack, name, { flights: this.flights, children: this.children });
+      child = new Strata(this.stack, name, { flights: this.flights, children: this.children, producing: this.producing });
       this.children.set(name, child);
     }
     return child;
@@ -295,6 +300,11 @@ export class Strata {
         if (lockToken !== undefined) await stack.coherence?.lock.release(view.keyPrefix + key, lockToken).catch(() => false);
       }
     })();
+    this.producing.add(produced);
+    produced.then(
+      () => this.producing.delete(produced),
+      () => this.producing.delete(produced),
+    );
 
     const timers: NodeJS.Timeout[] = [];
     const deadline = (ms: number | undefined, kind: 'soft' | 'hard'): Promise<{ timeout: 'soft' | 'hard' }> | undefined =>
@@ -425,6 +435,13 @@ export class Strata {
 
   /** Closes the tiers (every namespace of this cache). Later calls throw CLOSED. */
   async close(): Promise<void> {
+    // Graceful shutdown: running factories finish and store their values (bounded by the hard timeout, or 10 s).
+    if (this.producing.size > 0 && !this.stack.isClosed) {
+      const bound = this.stack.options.timeouts.hard ?? CLOSE_DRAIN_MS;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...this.producing]), new Promise((resolve) => (timer = setTimeout(resolve, bound)))]);
+      clearTimeout(timer);
+    }
     await this.stack.close();
   }
 
