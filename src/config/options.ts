@@ -35,6 +35,24 @@ export interface StrataOptions {
   compressionThreshold?: number;
   /** Defaults for `getOrSet` timeouts. */
   timeouts?: FactoryTimeouts;
+  /**
+   * Coherence across instances (replicated invalidation log, distributed single-flight): on by default when `l2` is a
+   * Redis URL or connection options; `false` turns it off (every instance then serves its L1/L3 copies until their TTL).
+   */
+  sync?: boolean | SyncOptions;
+}
+
+export interface SyncOptions {
+  /** Events the log stream keeps, approximately; an instance that falls further behind drops its local copies. */
+  maxLen?: number;
+  /** How long one blocking read of the log waits before it is issued again, ms. */
+  blockMs?: number;
+  /** Lifetime of a distributed getOrSet lock, ms: the longest another instance waits for this one's factory. */
+  lockTtlMs?: number;
+  /** Added to tag invalidation times to cover clock differences between hosts, ms (hosts must be NTP-synced). */
+  clockSkewMs?: number;
+  /** This instance's id on the log; default: a random UUID. */
+  instanceId?: string;
 }
 
 export interface L1Options {
@@ -86,6 +104,8 @@ export interface ResolvedOptions {
   maxEntryBytes: number;
   compressionThreshold: number;
   timeouts: { soft: number | undefined; hard: number | undefined };
+  /** `undefined` when the replicated log is off. */
+  sync: { maxLen: number; blockMs: number; lockTtlMs: number; clockSkewMs: number; instanceId: string | undefined } | undefined;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -96,6 +116,10 @@ export const DEFAULTS = Object.freeze({
   maxKeyLength: 1024,
   maxEntryBytes: 8 * 1024 * 1024,
   compressionThreshold: 1024,
+  syncMaxLen: 100_000,
+  syncBlockMs: 1000,
+  lockTtlMs: 5000,
+  clockSkewMs: 50,
 });
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -196,6 +220,7 @@ export function resolveOptions(options: StrataOptions = {}): ResolvedOptions {
 
   const timeouts = options.timeouts ?? {};
   return {
+    sync: resolveSync(options.sync, l2),
     prefix,
     namespace,
     profile,
@@ -211,5 +236,24 @@ export function resolveOptions(options: StrataOptions = {}): ResolvedOptions {
       soft: timeouts.soft === undefined ? undefined : parseDuration(timeouts.soft, 'timeouts.soft'),
       hard: timeouts.hard === undefined ? undefined : parseDuration(timeouts.hard, 'timeouts.hard'),
     },
+  };
+}
+
+function resolveSync(sync: StrataOptions['sync'], l2: ResolvedOptions['l2']): ResolvedOptions['sync'] {
+  if (sync === false) return undefined;
+  const redis = l2 !== undefined && !isByteTier(l2);
+  if (sync === undefined && !redis) return undefined;
+  if (!redis) throw invalid('sync needs l2 to be a Redis URL or Redis connection options (the log lives in that Redis); pass sync: false or configure l2');
+  const o = sync === true || sync === undefined ? {} : sync;
+  if (typeof o !== 'object' || o === null) throw invalid('sync must be a boolean or { maxLen?, blockMs?, lockTtlMs?, clockSkewMs?, instanceId? }');
+  const clockSkewMs = o.clockSkewMs ?? DEFAULTS.clockSkewMs;
+  if (typeof clockSkewMs !== 'number' || !Number.isFinite(clockSkewMs) || clockSkewMs < 0) throw invalid(`sync.clockSkewMs must be a number of ms >= 0, got ${JSON.stringify(clockSkewMs)}`);
+  if (o.instanceId !== undefined && (typeof o.instanceId !== 'string' || o.instanceId.length === 0)) throw invalid('sync.instanceId must be a non-empty string');
+  return {
+    maxLen: positiveInteger('sync.maxLen', o.maxLen, DEFAULTS.syncMaxLen),
+    blockMs: positiveInteger('sync.blockMs', o.blockMs, DEFAULTS.syncBlockMs),
+    lockTtlMs: positiveInteger('sync.lockTtlMs', o.lockTtlMs, DEFAULTS.lockTtlMs),
+    clockSkewMs,
+    instanceId: o.instanceId,
   };
 }

@@ -1,5 +1,8 @@
 import { isByteTier, resolveOptions, type StrataOptions } from '../config/options.js';
-import { createRedisClient } from '../redis/connection.js';
+import { createRedisClient, type RedisConnection } from '../redis/connection.js';
+import { DistributedLock } from '../sync/distributedLock.js';
+import { FillGuard } from '../sync/fillGuard.js';
+import { InvalidationLog, type LogMetaStore } from '../sync/invalidationLog.js';
 import { DiskTier } from '../tiers/disk.js';
 import { RedisTier } from '../tiers/redis.js';
 import type { ByteTier } from '../tiers/tier.js';
@@ -14,12 +17,48 @@ import { TierStack } from './tierStack.js';
 export function createStrata(options: StrataOptions = {}): Strata {
   const resolved = resolveOptions(options);
   let l2: ByteTier | undefined;
+  let connection: RedisConnection | undefined;
   if (resolved.l2 !== undefined) {
-    l2 = isByteTier(resolved.l2) ? resolved.l2 : new RedisTier(createRedisClient(resolved.l2.connection), resolved.l2.tier);
+    if (isByteTier(resolved.l2)) l2 = resolved.l2;
+    else {
+      connection = createRedisClient(resolved.l2.connection);
+      l2 = new RedisTier(connection, resolved.l2.tier);
+    }
   }
   let l3: ByteTier | undefined;
   if (resolved.l3 !== undefined) {
     l3 = isByteTier(resolved.l3) ? resolved.l3 : DiskTier.openSync({ path: resolved.l3.path, maxBytes: resolved.l3.maxBytes });
   }
-  return new Strata(new TierStack(resolved, l2, l3), resolved.namespace);
+  const stack = new TierStack(resolved, l2, l3);
+  if (resolved.sync !== undefined && connection !== undefined) {
+    const sync = resolved.sync;
+    const keyPrefix = connection.config.keyPrefix + resolved.prefix;
+    const meta = l3 !== undefined && typeof (l3 as Partial<LogMetaStore>).getMeta === 'function' ? (l3 as unknown as LogMetaStore) : undefined;
+    const log = new InvalidationLog(
+      connection.client,
+      keyPrefix,
+      {
+        apply: (event) => stack.applyRemote(event),
+        dropAll: () => stack.dropAllLocal(),
+        loadTags: (times) => {
+          for (const [tag, at] of times) stack.tags.invalidate(tag, at);
+        },
+      },
+      meta,
+      { maxLen: sync.maxLen, blockMs: sync.blockMs, instanceId: sync.instanceId },
+    );
+    // The log reports outages through `sync` stats and the tier's own errors; its retries need no listener.
+    log.on('error', () => undefined);
+    log.on('applied', (info) => {
+      if (stack.listenerCount('sync:applied') > 0) stack.emit('sync:applied', { event: info.event, lagMs: info.lagMs });
+    });
+    stack.coherence = {
+      log,
+      lock: new DistributedLock(connection.client, keyPrefix, sync.lockTtlMs),
+      fills: new FillGuard(connection.client, connection.config.keyPrefix, sync.lockTtlMs),
+      clockSkewMs: sync.clockSkewMs,
+      ready: log.start(),
+    };
+  }
+  return new Strata(stack, resolved.namespace);
 }

@@ -6,7 +6,8 @@ import type { TierName } from '../tiers/tier.js';
 import { coarseNow, preciseNow, timestamp } from './clock.js';
 import type { ClassStats } from './counters.js';
 import { SingleFlight } from './singleFlight.js';
-import type { ClassView, Found, StrataEvents, TierStack } from './tierStack.js';
+import type { InvalidationLogStats } from '../sync/invalidationLog.js';
+import type { ClassView, Coherence, Found, StrataEvents, TierStack } from './tierStack.js';
 
 /** Options of one call. */
 export interface CallOptions {
@@ -60,9 +61,13 @@ export interface StrataStats {
   classes: Record<string, ClassStats>;
   l1: { entries: number; bytes: number; maxBytes: number; evictions: number; rejected: number } | undefined;
   inflight: number;
+  /** The replicated log (absent without it): lag, events behind, repairs. */
+  sync?: InvalidationLogStats;
 }
 
 const NO_OPTIONS: CallOptions = {};
+/** Longest `close()` waits for running factories when no hard timeout bounds them, ms. */
+const CLOSE_DRAIN_MS = 10_000;
 
 /**
  * The cache. One instance per namespace; `namespace(name)` returns others that share the tiers. Reads never throw a
@@ -74,17 +79,20 @@ export class Strata {
   private readonly flights: SingleFlight<Answer<unknown>>;
   private readonly children: Map<string, Strata>;
   private readonly maxKeyLength: number;
+  /** Factory runs not finished yet (some go on in the background after a timeout): `close()` waits for them. */
+  private readonly producing: Set<Promise<unknown>>;
 
   /** @internal use `createStrata()`. */
   constructor(
     private readonly stack: TierStack,
     readonly name: string,
-    shared?: { flights: SingleFlight<Answer<unknown>>; children: Map<string, Strata> },
+    shared?: { flights: SingleFlight<Answer<unknown>>; children: Map<string, Strata>; producing: Set<Promise<unknown>> },
   ) {
     this.defaultView = stack.view(name, stack.options.defaultClass);
     this.maxKeyLength = stack.options.maxKeyLength;
     this.flights = shared?.flights ?? new SingleFlight();
     this.children = shared?.children ?? new Map([[name, this]]);
+    this.producing = shared?.producing ?? new Set();
   }
 
   /** The cache of another namespace, sharing tiers, tags and single-flight with this one. */
@@ -92,7 +100,7 @@ export class Strata {
     checkName('namespace', name);
     let child = this.children.get(name);
     if (child === undefined) {
-      child = new Strata(this.stack, name, { flights: this.flights, children: this.children });
+      child = new Strata(this.stack, name, { flights: this.flights, children: this.children, producing: this.producing });
       this.children.set(name, child);
     }
     return child;
@@ -160,6 +168,7 @@ export class Strata {
     const entry = this.newEntry(view.cls, value, options, timestamp());
     const bytes = this.stack.encode(view, entry);
     await this.stack.write(view, key, entry, bytes);
+    await this.stack.announceSet(view, [key]);
   }
 
   /** Stores many values; every value is validated and encoded before any is written. */
@@ -173,6 +182,7 @@ export class Strata {
       return { key: item.key, entry, bytes: this.stack.encode(view, entry) };
     });
     await Promise.all(prepared.map((p) => this.stack.write(view, p.key, p.entry, p.bytes)));
+    if (prepared.length > 0) await this.stack.announceSet(view, prepared.map((p) => p.key));
   }
 
   /**
@@ -210,12 +220,62 @@ export class Strata {
     return this.flights.run(flightKey, async () => {
       const found = await this.stack.lookup(view, key);
       if (found.fresh !== undefined) return { value: found.fresh.entry.value, outcome: 'hit', tier: found.fresh.tier };
+      const coherence = this.stack.coherence;
+      let lockToken: string | undefined;
+      if (coherence !== undefined && this.stack.l2 !== undefined && view.byteTiers.includes(this.stack.l2)) {
+        const waited = await this.awaitLock(view, key, coherence);
+        if ('answer' in waited) return waited.answer;
+        lockToken = waited.token;
+      }
       view.counters.misses++;
-      return this.runFactory(view, key, factory as Factory<unknown>, options, found.stale, soft, hard);
+      return this.runFactory(view, key, factory as Factory<unknown>, options, found.stale, soft, hard, lockToken);
     }) as Promise<Answer<V>>;
   }
 
-  private async runFactory(view: ClassView, key: string, factory: Factory<unknown>, options: SetOptions, stale: Found | undefined, soft: number | undefined, hard: number | undefined): Promise<Answer<unknown>> {
+  /**
+   * Distributed single-flight: takes the key's lock in Redis, or waits for the holder's value to appear in L2 (polling
+   * with backoff). Gives up waiting when the lock was released without a value (then tries to take it) or after the
+   * lock's TTL (the holder is slow or dead: this instance runs the factory). A Redis failure means no lock: the
+   * factory runs here rather than a read failing.
+   */
+  private async awaitLock(view: ClassView, key: string, coherence: Coherence): Promise<{ answer: Answer<unknown> } | { token?: string }> {
+    const fullKey = view.keyPrefix + key;
+    const lock = coherence.lock;
+    const deadline = Date.now() + lock.ttlMs;
+    let delay = 2;
+    for (;;) {
+      let token: string | undefined;
+      try {
+        token = await lock.tryAcquire(fullKey);
+      } catch {
+        return {};
+      }
+      if (token !== undefined) {
+        // The previous holder may have written its value and released just after this instance last looked.
+        const found = await this.stack.lookup(view, key);
+        if (found.fresh === undefined) return { token };
+        await lock.release(fullKey, token).catch(() => false);
+        return { answer: { value: found.fresh.entry.value, outcome: 'hit', tier: found.fresh.tier } };
+      }
+      for (;;) {
+        const left = deadline - Date.now();
+        if (left <= 0) return {};
+        await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
+        delay = Math.min(delay * 2, 50);
+        const found = await this.stack.lookup(view, key);
+        if (found.fresh !== undefined) return { answer: { value: found.fresh.entry.value, outcome: 'hit', tier: found.fresh.tier } };
+        let held: boolean;
+        try {
+          held = await lock.isHeld(fullKey);
+        } catch {
+          return {};
+        }
+        if (!held) break;
+      }
+    }
+  }
+
+  private async runFactory(view: ClassView, key: string, factory: Factory<unknown>, options: SetOptions, stale: Found | undefined, soft: number | undefined, hard: number | undefined, lockToken?: string): Promise<Answer<unknown>> {
     const stack = this.stack;
     const startedAt = timestamp();
     const abort = new AbortController();
@@ -242,12 +302,19 @@ export class Strata {
           // createdAt is the start of the run, so a tag invalidated while the factory ran makes this value stale.
           const entry = this.newEntry(view.cls, value, { ttl, grace: options.grace, tags }, startedAt);
           await stack.write(view, key, entry, stack.encode(view, entry));
+          if (stack.coherence !== undefined && stack.l2 !== undefined && view.byteTiers.includes(stack.l2)) stack.coherence.fills.watch(view.keyPrefix + key, startedAt);
         }
         return value;
       } finally {
         stack.endRun(view, key, run);
+        if (lockToken !== undefined) await stack.coherence?.lock.release(view.keyPrefix + key, lockToken).catch(() => false);
       }
     })();
+    this.producing.add(produced);
+    produced.then(
+      () => this.producing.delete(produced),
+      () => this.producing.delete(produced),
+    );
 
     const timers: NodeJS.Timeout[] = [];
     const deadline = (ms: number | undefined, kind: 'soft' | 'hard'): Promise<{ timeout: 'soft' | 'hard' }> | undefined =>
@@ -334,7 +401,7 @@ export class Strata {
     if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string' || t.length === 0)) {
       throw new StrataError(ErrorCode.INVALID_OPTION, 'invalidateTags expects an array of non-empty strings, e.g. ["product:42"]');
     }
-    this.stack.invalidateTags(tags, timestamp());
+    await this.stack.invalidateTags(tags, timestamp() + (this.stack.coherence?.clockSkewMs ?? 0));
   }
 
   /** Empties this namespace in every tier. */
@@ -364,11 +431,27 @@ export class Strata {
       classes,
       l1: l1 === undefined ? undefined : { entries: l1.entries, bytes: l1.bytes, maxBytes: l1.maxBytes, evictions: l1.evictions, rejected: l1.rejected },
       inflight: this.flights.size,
+      sync: this.stack.coherence?.log.stats(),
     };
+  }
+
+  /**
+   * Resolves once this instance is coherent with the others: the replicated log is tailing and the tag
+   * invalidations recorded in Redis are loaded (at once without the log). Serve traffic after it.
+   */
+  ready(): Promise<void> {
+    return this.stack.coherence?.ready ?? Promise.resolve();
   }
 
   /** Closes the tiers (every namespace of this cache). Later calls throw CLOSED. */
   async close(): Promise<void> {
+    // Graceful shutdown: running factories finish and store their values (bounded by the hard timeout, or 10 s).
+    if (this.producing.size > 0 && !this.stack.isClosed) {
+      const bound = this.stack.options.timeouts.hard ?? CLOSE_DRAIN_MS;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...this.producing]), new Promise((resolve) => (timer = setTimeout(resolve, bound)))]);
+      clearTimeout(timer);
+    }
     await this.stack.close();
   }
 

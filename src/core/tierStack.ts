@@ -3,7 +3,10 @@ import type { Entry } from '../codec/entry.js';
 import { decodeEntry, encodeEntry, uncompressedSize } from '../codec/envelope.js';
 import type { ResolvedClass, ResolvedOptions } from '../config/options.js';
 import { ErrorCode, StrataError } from '../errors.js';
-import type { InvalidationEvent } from '../sync/events.js';
+import type { DistributedLock } from '../sync/distributedLock.js';
+import type { FillGuard } from '../sync/fillGuard.js';
+import type { InvalidationEvent, ReplicatedEvent } from '../sync/events.js';
+import type { InvalidationLog } from '../sync/invalidationLog.js';
 import { MemoryTier, type MemoryPartition } from '../tiers/memory.js';
 import { compileGlob } from '../tiers/glob.js';
 import type { ByteTier, TierName } from '../tiers/tier.js';
@@ -13,6 +16,8 @@ import { TagRegistry } from './tagRegistry.js';
 
 /** Heap an L1 entry costs beyond its encoded value: the entry object, the index slot, the key. Measured in bench/l1-memory.ts. */
 const L1_ENTRY_OVERHEAD = 160;
+/** Keys whose last change number is kept (see `TierStack.changedSince`). */
+const MAX_TRACKED_CHANGES = 10_000;
 
 /** The events a cache emits. Listeners must not throw. */
 export interface StrataEvents {
@@ -28,6 +33,19 @@ export interface StrataEvents {
   'factory:error': [info: { namespace: string; className: string; key: string; error: unknown }];
   /** Keys were deleted, tags invalidated or a namespace cleared by this instance. */
   invalidate: [event: InvalidationEvent];
+  /** Another instance's event was applied here; `lagMs` is from its publication to now (the propagation delay). */
+  'sync:applied': [info: { event: ReplicatedEvent; lagMs: number }];
+}
+
+/** What keeps this instance coherent with the others sharing its L2 (present when the replicated log is on). */
+export interface Coherence {
+  readonly log: InvalidationLog;
+  readonly lock: DistributedLock;
+  readonly fills: FillGuard;
+  /** Added to the time of a tag invalidation, so entries written on a host whose clock runs ahead are still caught. */
+  readonly clockSkewMs: number;
+  /** Resolves once the log is tailing and the tag times are loaded. */
+  readonly ready: Promise<void>;
 }
 
 
@@ -71,6 +89,16 @@ export class TierStack extends EventEmitter<StrataEvents> {
   /** Keys whose factory is running, with whether they were invalidated meanwhile (then its result is not stored). */
   private readonly running = new Map<string, { invalidated: boolean }>();
   private closed = false;
+  /**
+   * Change sequence: every write, delete or invalidation (local or remote) takes the next number; `changed` keeps the
+   * number per key, `bulkChangeAt` that of the last change to many keys (pattern, namespace, everything). A read
+   * that started before a change of its key must not copy what it read into L1.
+   */
+  private changeSeq = 0;
+  private bulkChangeAt = 0;
+  private readonly changed = new Map<string, number>();
+  /** Set by `createStrata` when the replicated log is on. */
+  coherence: Coherence | undefined;
 
   constructor(
     readonly options: ResolvedOptions,
@@ -144,6 +172,7 @@ export class TierStack extends EventEmitter<StrataEvents> {
       else view.l1?.delete(key);
     }
     const fullKey = view.keyPrefix + key;
+    const readAt = this.changeSeq;
     for (let i = 0; i < view.byteTiers.length; i++) {
       const tier = view.byteTiers[i] as ByteTier;
       const bytes = await this.guard(tier, 'get', tier.get(fullKey), view);
@@ -154,6 +183,11 @@ export class TierStack extends EventEmitter<StrataEvents> {
       if (state === 'fresh') {
         if (tier.name === 'l2') view.counters.l2Hits++;
         else view.counters.l3Hits++;
+        // A change that landed while this read was in flight wins: the bytes read may predate it.
+        if (this.changedSince(fullKey, readAt)) {
+          result.fresh = { entry, tier: tier.name };
+          return result;
+        }
         this.fillL1(view, key, entry, bytes);
         for (let j = 0; j < i; j++) {
           const upper = view.byteTiers[j] as ByteTier;
@@ -182,6 +216,7 @@ export class TierStack extends EventEmitter<StrataEvents> {
         view.counters.l1Hits++;
       } else missing.push(i);
     }
+    const readAt = this.changeSeq;
     for (const tier of view.byteTiers) {
       if (missing.length === 0) break;
       const fullKeys = missing.map((i) => view.keyPrefix + (keys[i] as string));
@@ -195,7 +230,7 @@ export class TierStack extends EventEmitter<StrataEvents> {
           out[index] = entry;
           if (tier.name === 'l2') view.counters.l2Hits++;
           else view.counters.l3Hits++;
-          this.fillL1(view, keys[index] as string, entry, bytes);
+          if (!this.changedSince(fullKeys[j] as string, readAt)) this.fillL1(view, keys[index] as string, entry, bytes);
         } else still.push(index);
       });
       missing = still;
@@ -223,10 +258,15 @@ export class TierStack extends EventEmitter<StrataEvents> {
     view.counters.sets++;
     const run = this.running.get(view.keyPrefix + key);
     if (run !== undefined) run.invalidated = true;
+    this.noteChange(view.keyPrefix + key);
     if (view.l1 !== undefined && !this.fillL1(view, key, entry, bytes)) view.l1.delete(key);
     const fullKey = view.keyPrefix + key;
     const replicas = view.cls.replicas;
     await Promise.all(view.byteTiers.map((tier) => this.guard(tier, 'set', tier.set(fullKey, bytes, entry.staleUntil, tier.name === 'l2' && replicas > 0 ? { replicas } : undefined), view)));
+    // A read sent before this write may have answered meanwhile and put the older entry back into L1.
+    const inL1 = view.l1?.peek(key);
+    if (inL1 !== undefined && inL1 !== entry && inL1.createdAt < entry.createdAt) this.fillL1(view, key, entry, bytes);
+    this.noteChange(fullKey);
   }
 
   /** Deletes keys from every tier of their class. */
@@ -236,23 +276,103 @@ export class TierStack extends EventEmitter<StrataEvents> {
     view.counters.deletes += keys.length;
     const fullKeys = keys.map((k) => view.keyPrefix + k);
     await Promise.all(view.byteTiers.map((tier) => this.guard(tier, 'deleteMany', tier.deleteMany(fullKeys), view)));
-    this.emit('invalidate', { type: 'keys', namespace: view.namespace, className: view.cls.name, keys });
+    // Reads sent before the delete reached Redis may have put their answers into L1 meanwhile.
+    this.dropLocal(view, keys);
+    await this.announce({ type: 'keys', namespace: view.namespace, className: view.cls.name, keys });
+  }
+
+  /** Emits an invalidation and, with the replicated log, appends it (resolves once Redis has it or it is queued). */
+  private async announce(event: InvalidationEvent): Promise<void> {
+    this.emit('invalidate', event);
+    if (this.coherence !== undefined) await this.coherence.log.publish(event);
+  }
+
+  /**
+   * Tells the other instances that keys were given new values: they drop their L1/L3 copies. Only classes shared
+   * through L2 and copied locally need it (a class in L1 alone is never shared).
+   */
+  async announceSet(view: ClassView, keys: readonly string[]): Promise<void> {
+    if (this.coherence === undefined || !view.byteTiers.includes(this.l2 as ByteTier)) return;
+    if (!view.cls.tiers.includes('l1') && !view.cls.tiers.includes('l3')) return;
+    await this.coherence.log.publish({ type: 'set', namespace: view.namespace, className: view.cls.name, keys });
+  }
+
+  /** Applies another instance's event to this instance's own copies (L1, L3); L2 was changed by the sender. */
+  async applyRemote(event: ReplicatedEvent): Promise<void> {
+    if (this.closed) return;
+    if (event.type === 'tags') {
+      for (const tag of event.tags) this.tags.invalidate(tag, event.at);
+      return;
+    }
+    const fills = this.coherence?.fills;
+    if (event.type === 'clear') {
+      const prefix = `${this.options.prefix}:${event.namespace}:`;
+      for (const view of this.views.values()) if (view.namespace === event.namespace) view.l1?.clear();
+      this.markRunning(prefix);
+      if (fills !== undefined && fills.size > 0) await this.undoFills(fills.matching((k) => k.startsWith(prefix)));
+      if (this.l3 !== undefined) await this.guard(this.l3, 'deletePattern', this.l3.deletePattern(`${prefix}*`));
+      return;
+    }
+    if (!this.options.classes.has(event.className)) return;
+    const view = this.view(event.namespace, event.className);
+    const l3 = view.byteTiers.find((tier) => tier.name === 'l3');
+    if (event.type === 'pattern') {
+      if (view.l1 !== undefined) {
+        const re = compileGlob(event.pattern).regExp;
+        for (const key of [...view.l1.keys()]) if (re.test(key)) view.l1.delete(key);
+      }
+      const re = compileGlob(event.pattern).regExp;
+      this.markRunning(view.keyPrefix, re);
+      if (fills !== undefined && fills.size > 0) await this.undoFills(fills.matching((k) => k.startsWith(view.keyPrefix) && re.test(k.slice(view.keyPrefix.length))));
+      if (l3 !== undefined) await this.guard(l3, 'deletePattern', l3.deletePattern(view.keyPrefix + event.pattern), view);
+      return;
+    }
+    this.dropLocal(view, event.keys);
+    if (fills !== undefined && fills.size > 0) await this.undoFills(event.keys.map((k) => view.keyPrefix + k));
+    if (l3 !== undefined) await this.guard(l3, 'deleteMany', l3.deleteMany(event.keys.map((k) => view.keyPrefix + k)), view);
+  }
+
+  /** Undoes watched factory writes to L2 (see `FillGuard`); a Redis failure is counted like any tier error. */
+  private async undoFills(fullKeys: readonly string[]): Promise<void> {
+    const fills = this.coherence?.fills;
+    if (fills === undefined || fullKeys.length === 0 || this.l2 === undefined) return;
+    await this.guard(this.l2, 'undoFill', fills.undo(fullKeys));
+  }
+
+  /**
+   * Drops every local copy under this cache's prefix (L1 and L3): the replicated log could not prove that no
+   * invalidation was missed. L1 is cleared again after L3, for reads that copied an L3 entry up meanwhile.
+   */
+  async dropAllLocal(): Promise<void> {
+    this.l1?.clear();
+    this.markRunning(`${this.options.prefix}:`);
+    if (this.l3 !== undefined) await this.guard(this.l3, 'deletePattern', this.l3.deletePattern(`${this.options.prefix}:*`));
+    this.l1?.clear();
+  }
+
+  /** Marks the running factories under a key prefix (and matching a pattern) as invalidated. */
+  private markRunning(prefix: string, pattern?: RegExp): void {
+    this.noteBulkChange();
+    for (const [key, run] of this.running) {
+      if (key.startsWith(prefix) && (pattern === undefined || pattern.test(key.slice(prefix.length)))) run.invalidated = true;
+    }
   }
 
   /** Drops keys from L1 and marks running factories for them, without touching shared tiers (a remote invalidation). */
   dropLocal(view: ClassView, keys: readonly string[]): void {
     for (const key of keys) {
       view.l1?.delete(key);
+      this.noteChange(view.keyPrefix + key);
       const run = this.running.get(view.keyPrefix + key);
       if (run !== undefined) run.invalidated = true;
     }
   }
 
   /** Records a tag invalidation at `at` (ms since the epoch). */
-  invalidateTags(tags: readonly string[], at: number): void {
+  async invalidateTags(tags: readonly string[], at: number): Promise<void> {
     this.assertOpen();
     for (const tag of tags) this.tags.invalidate(tag, at);
-    this.emit('invalidate', { type: 'tags', tags, at });
+    await this.announce({ type: 'tags', tags, at });
   }
 
   /** Empties a namespace in every tier. */
@@ -261,24 +381,27 @@ export class TierStack extends EventEmitter<StrataEvents> {
     for (const view of this.views.values()) {
       if (view.namespace === namespace) view.l1?.clear();
     }
-    for (const key of this.running.keys()) {
-      if (key.startsWith(`${this.options.prefix}:${namespace}:`)) (this.running.get(key) as { invalidated: boolean }).invalidated = true;
-    }
+    this.markRunning(`${this.options.prefix}:${namespace}:`);
     const pattern = `${this.options.prefix}:${namespace}:*`;
     const tiers = [this.l2, this.l3].filter((t): t is ByteTier => t !== undefined);
     await Promise.all(tiers.map((tier) => this.guard(tier, 'deletePattern', tier.deletePattern(pattern))));
-    this.emit('invalidate', { type: 'clear', namespace });
+    for (const view of this.views.values()) if (view.namespace === namespace) view.l1?.clear();
+    this.markRunning(`${this.options.prefix}:${namespace}:`);
+    await this.announce({ type: 'clear', namespace });
   }
 
   /** Deletes the keys of a class that match a glob pattern (`*`, `?`, `[…]`) in every tier. */
   async deletePattern(view: ClassView, pattern: string): Promise<void> {
     this.assertOpen();
-    if (view.l1 !== undefined) {
-      const re = compileGlob(pattern).regExp;
-      for (const key of [...view.l1.keys()]) if (re.test(key)) view.l1.delete(key);
-    }
+    const re = compileGlob(pattern).regExp;
+    const dropMatching = () => {
+      if (view.l1 !== undefined) for (const key of [...view.l1.keys()]) if (re.test(key)) view.l1.delete(key);
+      this.markRunning(view.keyPrefix, re);
+    };
+    dropMatching();
     await Promise.all(view.byteTiers.map((tier) => this.guard(tier, 'deletePattern', tier.deletePattern(view.keyPrefix + pattern), view)));
-    this.emit('invalidate', { type: 'pattern', namespace: view.namespace, className: view.cls.name, pattern });
+    dropMatching();
+    await this.announce({ type: 'pattern', namespace: view.namespace, className: view.cls.name, pattern });
   }
 
   /**
@@ -304,6 +427,22 @@ export class TierStack extends EventEmitter<StrataEvents> {
     if (view.l1 === undefined) return false;
     // 1 ms off the expiry: the coarse clock of the fast path is a truncated millisecond.
     return view.l1.set(key, entry, this.weigh(key, bytes), entry.tags.length === 0 ? entry.expiresAt - 1 : -Infinity, entry.value);
+  }
+
+  private noteChange(fullKey: string): void {
+    // Bounded: forgetting the per-key numbers is safe when it counts as a change of every key.
+    if (this.changed.size >= MAX_TRACKED_CHANGES) this.noteBulkChange();
+    this.changed.set(fullKey, ++this.changeSeq);
+  }
+
+  private noteBulkChange(): void {
+    this.changed.clear();
+    this.bulkChangeAt = ++this.changeSeq;
+  }
+
+  private changedSince(fullKey: string, seq: number): boolean {
+    if (this.changeSeq === seq) return false;
+    return this.bulkChangeAt > seq || (this.changed.get(fullKey) ?? 0) > seq;
   }
 
   /** What an entry costs L1: its decoded size is close to its uncompressed encoded size, plus key and bookkeeping. */
@@ -353,6 +492,7 @@ export class TierStack extends EventEmitter<StrataEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.coherence?.log.close();
     const tiers = [this.l2, this.l3].filter((t): t is ByteTier => t !== undefined);
     await Promise.all(tiers.map((tier) => tier.close().catch((error: unknown) => this.emit('tier:error', { tier: tier.name, operation: 'close', error }))));
     this.l1?.clear();
