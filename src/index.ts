@@ -26,3 +26,7 @@ export { CircuitBreaker } from './resilience/circuitBreaker.js';
 export type { CircuitState, CircuitBreakerOptions } from './resilience/circuitBreaker.js';
 export { compareOnTrace, readTrace, replayTrace, TRACE_FORMATS } from './tiers/traceReplay.js';
 export type { TraceFormat, TraceComparison } from './tiers/traceReplay.js';
+export { StrataMetrics } from './metrics/strataMetrics.js';
+export type { MetricsSource, StrataMetricsOptions } from './metrics/strataMetrics.js';
+export { recordSemanticLookup, recordLlmCallSaved, recordLlmCall, ragTotals } from './metrics/ragMetrics.js';
+export type { ClusterStats, NodeHealth, ReplicationLag, MemoryForecast, RedisNodeInfo } from './redis/monitor.js';

@@ -5,6 +5,8 @@ import type { Command } from './command.js';
 /** Sub-commands load lazily so `strata trace` does not pay for the server's imports. */
 const commands: Record<string, () => Promise<Command>> = {
   redis: async () => (await import('./commands/redis.js')).default,
+  serve: async () => (await import('./commands/serve.js')).default,
+  stats: async () => (await import('./commands/stats.js')).default,
   trace: async () => (await import('./commands/trace.js')).default,
 };
 
