@@ -38,7 +38,7 @@ export interface MetricsSource {
 export interface StrataMetricsOptions {
   /** Add Node's process metrics (CPU, memory, event-loop lag, GC); default true. */
   processMetrics?: boolean;
-  /** Prefix of the process metrics' names. */
+  /** Prefix of the process metrics' names (default `strata_`: `strata_process_resident_memory_bytes`…). */
   processPrefix?: string;
 }
 
@@ -103,7 +103,7 @@ export class StrataMetrics {
     });
     this.defineScrapedMetrics(registers);
     for (const metric of Object.values(ragMetrics)) this.registry.registerMetric(metric);
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: options.processPrefix ?? 'strata_process_' });
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: options.processPrefix ?? 'strata_' });
     this.subscribe();
   }
 
