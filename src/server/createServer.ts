@@ -125,6 +125,8 @@ export function createServer(options: ServerOptions): StrataServer {
     return503OnClosing: true,
   });
   app.setErrorHandler(handleError);
+  // Only JSON bodies: a text/plain body would otherwise reach the schema as a string.
+  app.removeContentTypeParser('text/plain');
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send(errorBody(HttpErrorCode.NOT_FOUND, `no route ${request.method} ${request.url.split('?')[0]} (see /openapi.json)`));
   });

@@ -71,7 +71,8 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation !== undefined) {
-    reply.code(400).send(errorBody(HttpErrorCode.INVALID_REQUEST, `${fastifyError.validationContext ?? 'request'} ${fastifyError.message.replace(/^(body|querystring|params|headers)\/?/, '')}`.trim()));
+    const detail = fastifyError.message.replace(/^(body|querystring|params|headers)/, '').replace(/^\/?\s*/, '');
+    reply.code(400).send(errorBody(HttpErrorCode.INVALID_REQUEST, `${fastifyError.validationContext ?? 'request'}${detail.startsWith('/') ? '' : ' '}${detail}`));
     return;
   }
   const status = fastifyError.statusCode;
