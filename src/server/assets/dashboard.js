@@ -102,19 +102,33 @@ function draw(canvas, series, options) {
     ctx.strokeStyle = s.color;
     ctx.lineWidth = 1.8;
     if (options.stacked) {
-      ctx.beginPath();
-      points.forEach((p, k) => {
-        const top = base[p.i] + (p.v || 0);
-        if (k === 0) ctx.moveTo(x(p.i), y(top));
-        else ctx.lineTo(x(p.i), y(top));
-      });
-      for (let k = points.length - 1; k >= 0; k--) ctx.lineTo(x(points[k].i), y(base[points[k].i]));
-      ctx.closePath();
-      ctx.globalAlpha = 0.55;
+      // A poll without reads has no shares: leave a gap rather than drawing 0%.
+      const runs = [];
+      for (const p of points) {
+        if (p.v === null) runs.push([]);
+        else {
+          if (runs.length === 0) runs.push([]);
+          runs[runs.length - 1].push(p);
+        }
+      }
+      ctx.globalAlpha = 0.6;
       ctx.fillStyle = s.color;
-      ctx.fill();
+      for (const run of runs) {
+        if (run.length === 0) continue;
+        ctx.beginPath();
+        run.forEach((p, k) => {
+          const top = base[p.i] + p.v;
+          if (k === 0) ctx.moveTo(x(p.i) - (run.length === 1 ? 2 : 0), y(top));
+          ctx.lineTo(x(p.i), y(top));
+        });
+        if (run.length === 1) ctx.lineTo(x(run[0].i) + 2, y(base[run[0].i] + run[0].v));
+        for (let k = run.length - 1; k >= 0; k--) ctx.lineTo(x(run[k].i) + (run.length === 1 && k === 0 ? 2 : 0), y(base[run[k].i]));
+        if (run.length === 1) ctx.lineTo(x(run[0].i) - 2, y(base[run[0].i]));
+        ctx.closePath();
+        ctx.fill();
+      }
       ctx.globalAlpha = 1;
-      for (const p of points) base[p.i] += p.v || 0;
+      for (const p of points) if (p.v !== null) base[p.i] += p.v;
     } else {
       ctx.beginPath();
       let started = false;
@@ -140,7 +154,7 @@ function renderHits(data) {
     const reads = d.l1 + d.l2 + d.l3 + d.miss;
     const seconds = Math.max(0.001, (data.at - previous.at) / 1000);
     const writes = t.sets - p.sets + (t.deletes - p.deletes);
-    for (const k of ['l1', 'l2', 'l3', 'miss']) push(history[k], reads === 0 ? 0 : d[k] / reads);
+    for (const k of ['l1', 'l2', 'l3', 'miss']) push(history[k], reads === 0 ? null : d[k] / reads);
     push(history.ops, (reads + writes) / seconds);
     $('ops-rate').textContent = `${number((reads + writes) / seconds)} ops/s`;
   }
