@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     const measure = client === 'autocannon' ? autocannon : load;
     // Warm both (JIT, sockets) before measuring; then alternate so neither always runs on a warmer machine.
     for (const t of targets) await measure(t, connections, 1, 20_000);
-    const runs = [];
+    const runs: Array<Awaited<ReturnType<typeof load>>> = [];
     for (const t of [...targets, ...targets]) runs.push(await measure(t, connections, seconds / 2, maxRequests / 2));
     const merged = targets.map((t) => {
       const mine = runs.filter((r) => r.target === t.name);
