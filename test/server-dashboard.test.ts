@@ -57,12 +57,13 @@ describe('the dashboard', { skip }, () => {
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
     await page.goto(`${base}/#token=${TOKEN}`);
-    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('live') === true, undefined, { timeout: 10_000 });
+    // The conditions run in the page, so they are given as source text (this file is type-checked without the DOM lib).
+    await page.waitForFunction("document.getElementById('status')?.textContent?.startsWith('live') === true", undefined, { timeout: 10_000 });
     assert.equal(await page.textContent('#hit-rate'), '–', 'no reads yet');
 
     await traffic();
-    await page.waitForFunction(() => document.getElementById('hit-rate')?.textContent !== '–', undefined, { timeout: 10_000 });
-    await page.waitForFunction(() => /[1-9]/.test(document.getElementById('ops-rate')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    await page.waitForFunction("document.getElementById('hit-rate')?.textContent !== '–'", undefined, { timeout: 10_000 });
+    await page.waitForFunction("/[1-9]/.test(document.getElementById('ops-rate')?.textContent ?? '')", undefined, { timeout: 10_000 });
     // 100 L1 hits and 25 misses (k20–k24 were never set).
     assert.equal(await page.textContent('#hit-rate'), '80.0%');
     assert.equal(await page.textContent('#hit-l1'), '80.0%');
@@ -90,7 +91,7 @@ describe('the dashboard', { skip }, () => {
     assert.ok(browser !== undefined);
     const page = await browser.newPage();
     await page.goto(`${base}/`);
-    await page.waitForFunction(() => document.getElementById('status')?.textContent?.includes('unauthorized') === true, undefined, { timeout: 10_000 });
+    await page.waitForFunction("document.getElementById('status')?.textContent?.includes('unauthorized') === true", undefined, { timeout: 10_000 });
     await page.close();
   });
 });

@@ -275,10 +275,24 @@ export class StrataMetrics {
         for (const s of BREAKER_STATES) this.set({ tier: 'l2', state: s }, s === state ? 1 : 0);
       },
     });
-    scalar('strata_replication_log_lag_seconds', 'How far this instance is behind the replicated invalidation log (absent until the log reports it).', () => {
+    // Labelled so that, until the log reports its lag, there is no sample at all rather than a misleading 0.
+    const logGauge = (name: string, help: string, read: () => number | undefined): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['log'],
+        registers,
+        collect(this: Gauge<'log'>) {
+          this.reset();
+          const value = read();
+          if (typeof value === 'number' && Number.isFinite(value)) this.set({ log: 'invalidations' }, value);
+        },
+      });
+    };
+    logGauge('strata_replication_log_lag_seconds', 'How far this instance is behind the replicated invalidation log (absent until the log reports it).', () => {
       const lagMs = this.source.stats().log?.lagMs;
       return lagMs === undefined ? undefined : lagMs / 1000;
     });
-    scalar('strata_replication_log_lag_events', 'Invalidation events on the replicated log not yet applied by this instance (absent until the log reports it).', () => this.source.stats().log?.lagEvents);
+    logGauge('strata_replication_log_lag_events', 'Invalidation events on the replicated log not yet applied by this instance (absent until the log reports it).', () => this.source.stats().log?.lagEvents);
   }
 }
