@@ -123,6 +123,8 @@ export function createServer(options: ServerOptions): StrataServer {
     routerOptions: { maxParamLength: limits.maxKeyBytes * 3 + 16 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, allowUnionTypes: true } },
     return503OnClosing: true,
+    // One line per request at info level would drown the log of a busy sidecar; errors are still logged.
+    disableRequestLogging: true,
   });
   app.setErrorHandler(handleError);
   // Only JSON bodies: a text/plain body would otherwise reach the schema as a string.
