@@ -64,3 +64,7 @@ export type { StrataEmbeddingStoreOptions } from './rag/strataEmbeddingStore.js'
 export { standsAlone } from './rag/standsAlone.js';
 export { runRagSimulation } from './rag/simulation.js';
 export type { RagSimulationOptions, RagSimulationReport } from './rag/simulation.js';
+export { StrataMetrics } from './metrics/strataMetrics.js';
+export type { MetricsSource, StrataMetricsOptions } from './metrics/strataMetrics.js';
+export { recordSemanticLookup, recordLlmCallSaved, recordLlmCall, ragTotals } from './metrics/ragMetrics.js';
+export type { ClusterStats, NodeHealth, ReplicationLag, MemoryForecast, RedisNodeInfo } from './redis/monitor.js';

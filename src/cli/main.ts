@@ -6,6 +6,8 @@ import type { Command } from './command.js';
 const commands: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./commands/bench.js')).default,
   redis: async () => (await import('./commands/redis.js')).default,
+  serve: async () => (await import('./commands/serve.js')).default,
+  stats: async () => (await import('./commands/stats.js')).default,
   trace: async () => (await import('./commands/trace.js')).default,
   eval: async () => (await import('./commands/eval.js')).default,
   demo: async () => (await import('./commands/demo.js')).default,

@@ -490,4 +490,14 @@ export class Strata {
     const expiresAt = createdAt + ttl;
     return { value, createdAt, expiresAt, staleUntil: expiresAt + grace, tags };
   }
+
+  /** The L2 and L3 tiers this cache was built with (shared by every namespace), for metrics and health checks. */
+  tiers(): { l2: import('../tiers/tier.js').ByteTier | undefined; l3: import('../tiers/tier.js').ByteTier | undefined } {
+    return { l2: this.stack.l2, l3: this.stack.l3 };
+  }
+
+  /** The namespaces opened so far on these tiers (this one included). */
+  namespaces(): string[] {
+    return [...this.children.keys()];
+  }
 }
