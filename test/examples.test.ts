@@ -69,7 +69,7 @@ describe('examples', () => {
     });
   });
 
-  it('sidecar-curl: the script drives strata serve with curl', { skip: '`strata serve` (branch server) is not in this tree yet; enable after merging it' }, async () => {
+  it('sidecar-curl: the script drives strata serve with curl', async () => {
     const port = 3000 + Math.floor(Math.random() * 1000);
     const server = spawn(TSX, ['src/cli/main.ts', 'serve', '--host', '127.0.0.1', '--port', String(port)], { stdio: 'ignore' });
     try {

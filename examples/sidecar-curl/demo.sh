@@ -19,11 +19,11 @@ call() {
 }
 
 call GET /health/ready
-call PUT "/v1/cache/${namespace}/product:42" '{"value":{"name":"X200 wireless headphones","price":199},"ttl":"10m","tags":["product:42"]}'
-call GET "/v1/cache/${namespace}/product:42"
-call POST /v1/invalidate '{"tags":["product:42"]}'
-call GET "/v1/cache/${namespace}/product:42"
-call PUT "/v1/cache/${namespace}/greeting" '{"value":"hello"}'
-call DELETE "/v1/cache/${namespace}/greeting"
-call GET "/v1/cache/${namespace}/greeting"
-call GET "/v1/stats?namespace=${namespace}"
+call PUT "/v1/ns/${namespace}/keys/product:42" '{"value":{"name":"X200 wireless headphones","price":199},"ttl":"10m","tags":["product:42"]}'
+call GET "/v1/ns/${namespace}/keys/product:42"
+call POST /v1/invalidate/tags '{"tags":["product:42"]}'
+call GET "/v1/ns/${namespace}/keys/product:42"
+call PUT "/v1/ns/${namespace}/keys/greeting" '{"value":"hello"}'
+call DELETE "/v1/ns/${namespace}/keys/greeting"
+call GET "/v1/ns/${namespace}/keys/greeting"
+call GET "/v1/ns/${namespace}/stats"
