@@ -13,27 +13,29 @@ const commands: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./commands/demo.js')).default,
 };
 
-function help(): string {
+async function help(): Promise<string> {
   const names = Object.keys(commands).sort();
+  const loaded = await Promise.all(names.map(async (name) => (await (commands[name] as () => Promise<Command>)()).summary));
+  const width = Math.max(...names.map((n) => n.length));
   return [
     'strata — a three-tier cache for RAG and LLM services',
     '',
     'Usage: strata <command> [options]    (strata <command> --help for its options)',
     '',
     'Commands:',
-    ...names.map((n) => `  ${n}`),
+    ...names.map((n, i) => `  ${n.padEnd(width)}  ${loaded[i]}`),
   ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    console.log(help());
+    console.log(await help());
     return name === undefined ? 1 : 0;
   }
   const load = commands[name];
   if (load === undefined) {
-    console.error(`strata: unknown command '${name}'.\n\n${help()}`);
+    console.error(`strata: unknown command '${name}'.\n\n${await help()}`);
     return 2;
   }
   const command = await load();
