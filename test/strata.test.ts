@@ -358,3 +358,18 @@ describe('damaged data', () => {
     await cache.close();
   });
 });
+
+describe('restarts without Redis', () => {
+  it('does not serve an entry from disk after a restart when its tag was invalidated before the restart', async () => {
+    const dir = tempDir();
+    let cache = createStrata({ l3: { path: dir } });
+    await cache.set('answer', 'mentions product 42', { tags: ['product:42'], class: 'products' });
+    await cache.set('other', 'mentions product 7', { tags: ['product:7'], class: 'products' });
+    await cache.invalidateTags(['product:42']);
+    await cache.close();
+    cache = createStrata({ l3: { path: dir } });
+    assert.equal(await cache.get('answer', { class: 'products' }), undefined);
+    assert.equal(await cache.get('other', { class: 'products' }), 'mentions product 7');
+    await cache.close();
+  });
+});

@@ -6,7 +6,7 @@ import { ErrorCode, StrataError } from '../errors.js';
 import type { DistributedLock } from '../sync/distributedLock.js';
 import type { FillGuard } from '../sync/fillGuard.js';
 import type { InvalidationEvent, ReplicatedEvent } from '../sync/events.js';
-import type { InvalidationLog } from '../sync/invalidationLog.js';
+import type { InvalidationLog, LogMetaStore } from '../sync/invalidationLog.js';
 import { MemoryTier, type MemoryPartition } from '../tiers/memory.js';
 import { compileGlob } from '../tiers/glob.js';
 import type { ByteTier, TierName } from '../tiers/tier.js';
@@ -16,6 +16,8 @@ import { TagRegistry } from './tagRegistry.js';
 
 /** Heap an L1 entry costs beyond its encoded value: the entry object, the index slot, the key. Measured in bench/l1-memory.ts. */
 const L1_ENTRY_OVERHEAD = 160;
+/** L3 metadata key of the persisted tag invalidations. */
+const TAGS_META_KEY = 'strata:tag-invalidations';
 /** Keys whose last change number is kept (see `TierStack.changedSince`). */
 const MAX_TRACKED_CHANGES = 10_000;
 
@@ -109,6 +111,51 @@ export class TierStack extends EventEmitter<StrataEvents> {
     this.l1 = options.l1 === false ? undefined : new MemoryTier<Entry>({ maxBytes: options.l1.maxBytes, policy: options.l1.policy, maxEntryBytes: Math.min(options.maxEntryBytes + L1_ENTRY_OVERHEAD, Math.floor(options.l1.maxBytes / 4)) });
     this.l2 = l2;
     this.l3 = l3;
+    this.loadPersistedTags();
+  }
+
+  /** L3's metadata store, when L3 has one (`DiskTier` does). */
+  private get meta(): LogMetaStore | undefined {
+    const l3 = this.l3 as Partial<LogMetaStore> | undefined;
+    return l3 !== undefined && typeof l3.getMeta === 'function' && typeof l3.setMeta === 'function' ? (l3 as LogMetaStore) : undefined;
+  }
+
+  /**
+   * Tag invalidations are kept in L3's metadata too: without it an entry still on disk would be served again after a
+   * restart of an instance that has no Redis (with Redis, the tag hash and the log restore them as well).
+   */
+  private loadPersistedTags(): void {
+    let stored: string | undefined;
+    try {
+      stored = this.meta?.getMeta(TAGS_META_KEY);
+    } catch {
+      return;
+    }
+    if (stored === undefined) return;
+    try {
+      const pairs = JSON.parse(stored) as unknown;
+      if (!Array.isArray(pairs)) return;
+      for (const pair of pairs) {
+        if (Array.isArray(pair) && typeof pair[0] === 'string' && typeof pair[1] === 'number') this.tags.invalidate(pair[0], pair[1]);
+      }
+    } catch {
+      // Unreadable metadata: any L3 entry may have been invalidated, and which cannot be told, so L3 starts empty.
+      if (this.l3 !== undefined) void this.guard(this.l3, 'deletePattern', this.l3.deletePattern(`${this.options.prefix}:*`));
+    }
+  }
+
+  private async persistTags(): Promise<void> {
+    const meta = this.meta;
+    if (meta === undefined) return;
+    let longest = 0;
+    for (const cls of this.options.classes.values()) longest = Math.max(longest, cls.ttl + cls.grace);
+    // Every entry an older invalidation could hit has hard-expired by now.
+    if (Number.isFinite(longest)) this.tags.prune(Date.now() - longest);
+    try {
+      await meta.setMeta(TAGS_META_KEY, JSON.stringify(this.tags.entries()));
+    } catch (error) {
+      this.emit('tier:error', { tier: 'l3', operation: 'setMeta', error });
+    }
   }
 
   /** The view of a namespace + class; throws UNKNOWN_CLASS for a class that is not configured. */
@@ -372,6 +419,7 @@ export class TierStack extends EventEmitter<StrataEvents> {
   async invalidateTags(tags: readonly string[], at: number): Promise<void> {
     this.assertOpen();
     for (const tag of tags) this.tags.invalidate(tag, at);
+    await this.persistTags();
     await this.announce({ type: 'tags', tags, at });
   }
 
