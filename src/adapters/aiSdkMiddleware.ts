@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { LanguageModelMiddleware } from 'ai';
-import type { Duration } from '../config/duration.js';
-import type { Strata } from '../core/strata.js';
+import type { LlmCacheOptions } from './llmCacheOptions.js';
 import { ErrorCode, StrataError } from '../errors.js';
-import type { SemanticCache, SemanticScope } from '../semantic/semanticCache.js';
+import type { SemanticScope } from '../semantic/semanticCache.js';
 
 type WrapGenerate = NonNullable<LanguageModelMiddleware['wrapGenerate']>;
 type WrapStream = NonNullable<LanguageModelMiddleware['wrapStream']>;
@@ -18,19 +17,7 @@ type Content = GenerateResult['content'][number];
 /** What is stored per answer: the generate result without its HTTP details, or the parts of a finished stream. */
 type CachedAnswer = { kind: 'generate'; result: GenerateResult } | { kind: 'stream'; parts: StreamPart[] };
 
-export interface AiSdkCacheOptions {
-  /** Where answers are stored; a `SemanticCache` only points at keys of this cache. */
-  cache: Strata;
-  /** The data class of the answers (default `llm_responses`). */
-  class?: string;
-  /** Time to live of an answer; default: the class's TTL. */
-  ttl?: Duration;
-  /** Tags stored with every answer, so `invalidateTags` can drop them. */
-  tags?: readonly string[];
-  /** Enables lookups of the last user message asked in other words; without it only the exact prompt hits. */
-  semantic?: SemanticCache<string>;
-  /** The tenant of the semantic partition; tenants never share answers (default `default`). */
-  tenant?: string;
+export interface AiSdkCacheOptions extends LlmCacheOptions {
   /**
    * Whether a question can be answered without the conversation before it; when it cannot, the earlier messages are
    * part of the semantic partition. Default: it stands alone unless it refers back ("it", "that", "what about…").

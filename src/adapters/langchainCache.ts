@@ -1,25 +1,13 @@
 import { BaseCache, deserializeStoredGeneration, serializeGeneration } from '@langchain/core/caches';
 import type { Generation } from '@langchain/core/outputs';
 import type { StoredGeneration } from '@langchain/core/messages';
-import type { Duration } from '../config/duration.js';
 import type { Strata } from '../core/strata.js';
+import type { Duration } from '../config/duration.js';
+import type { LlmCacheOptions } from './llmCacheOptions.js';
 import type { SemanticCache, SemanticScope } from '../semantic/semanticCache.js';
 import { ErrorCode, StrataError } from '../errors.js';
 
-export interface LangChainCacheOptions {
-  /** Where generations are stored; a `SemanticCache` only points at keys of this cache. */
-  cache: Strata;
-  /** The data class of the generations (default `llm_responses`). */
-  class?: string;
-  /** Time to live of a generation; default: the class's TTL. */
-  ttl?: Duration;
-  /** Tags stored with every generation, so `invalidateTags` can drop them (e.g. the corpus version). */
-  tags?: readonly string[];
-  /** Enables lookups of prompts asked in other words; without it only the exact prompt hits. */
-  semantic?: SemanticCache<string>;
-  /** The tenant of the semantic partition; tenants never share answers (default `default`). */
-  tenant?: string;
-}
+export type LangChainCacheOptions = LlmCacheOptions;
 
 /** How `getBufferString` writes out a chat model's messages: one `Role: text` turn after another. */
 const HUMAN_TURN = '\nHuman: ';
