@@ -36,7 +36,7 @@ await ask('So how long does the battery of the X200 headphones last on a single 
 await ask('How much do the X200 wireless headphones cost?');
 await ask('How long does the battery of the Z9 speaker last?');
 
-console.log('\n-- product update: X200 now costs $179 (invalidateTags(["product:x200"]))\n');
+console.log('\n-- product update: X200 now costs $179 (RagCache.invalidateProduct("x200"))\n');
 await assistant.updateProduct('x200', { price: 179 });
 
 await ask('How much do the X200 wireless headphones cost?');

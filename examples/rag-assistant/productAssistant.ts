@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { HashingEmbedder, normalize, SemanticCache, type Strata } from '../../src/index.js';
+import { HashingEmbedder, RagCache, type Embedder, type RagDocument, type Strata } from '../../src/index.js';
 
 export interface Product {
   id: string;
@@ -19,8 +18,6 @@ export interface Answer {
   productIds: readonly string[];
 }
 
-const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
-
 function cosine(a: Float32Array, b: Float32Array): number {
   let dot = 0;
   let na = 0;
@@ -34,46 +31,39 @@ function cosine(a: Float32Array, b: Float32Array): number {
 }
 
 /**
- * A small product assistant on Strata: embeddings, search results and answers are each cached in their data class.
- * Answers carry a `product:<id>` tag per product they used, so `updateProduct` invalidates exactly the answers (and
- * search results) that mention it.
+ * A small product assistant on `RagCache`: embeddings, search results and answers are each cached in their data
+ * class, reused exactly or for a question asked in other words. Answers and search results carry the ids of the
+ * products they used, so `updateProduct` (`invalidateProduct`) drops exactly those.
  */
 export class ProductAssistant {
   readonly calls = { embedder: 0, search: 0, llm: 0 };
-  private readonly embedder = new HashingEmbedder();
-  private readonly semantic = new SemanticCache<string>({ embedder: this.embedder });
+  private readonly rag: RagCache;
 
   constructor(
-    private readonly cache: Strata,
+    cache: Strata,
     private readonly catalog: Map<string, Product>,
     private readonly model: AnswerModel,
-  ) {}
+  ) {
+    const hashing = new HashingEmbedder();
+    const counted: Embedder = {
+      id: hashing.id,
+      dimensions: hashing.dimensions,
+      embed: (texts) => {
+        this.calls.embedder += texts.length;
+        return hashing.embed(texts);
+      },
+    };
+    this.rag = new RagCache({ cache, embedder: counted });
+  }
 
   async answer(question: string): Promise<Answer> {
-    const productIds = await this.search(question);
-    const tags = productIds.map((id) => `product:${id}`);
-    const key = `answer:${sha1(`${productIds.join(',')}\n${normalize(question)}`)}`;
-    const exact = await this.cache.get<string>(key, { class: 'llm_responses' });
-    if (exact !== undefined) return { text: exact, source: 'exact', productIds };
-
-    // The retrieved products are part of the partition: an answer is reused only where it was written from the same sources.
-    const scope = { namespace: this.cache.name, tenant: 'shop', documentIds: productIds };
-    const similar = await this.semantic.lookup(scope, question);
-    if (similar.hit && similar.value !== undefined) {
-      const text = await this.cache.get<string>(similar.value, { class: 'llm_responses' });
-      if (text !== undefined) return { text, source: 'semantic', productIds };
-    }
-
-    const text = await this.cache.getOrSet(
-      key,
-      () => {
-        this.calls.llm++;
-        return this.model(question, productIds.map((id) => this.catalog.get(id)!));
-      },
-      { class: 'llm_responses', tags },
-    );
-    await this.semantic.set(scope, question, key, { tags });
-    return { text, source: 'llm', productIds };
+    const found = await this.rag.getOrSearch(question, (query) => this.search(query), { tenant: 'shop' });
+    const productIds = found.value.map((doc) => doc.id);
+    const result = await this.rag.getOrGenerate({ question, tenant: 'shop', documents: found.value, retrievedAt: found.validAt }, async () => {
+      this.calls.llm++;
+      return { answer: await this.model(question, productIds.map((id) => this.catalog.get(id)!)) };
+    });
+    return { text: result.value, source: result.outcome === 'miss' ? 'llm' : result.outcome, productIds };
   }
 
   /** Changes a product and drops every cached search result and answer that used it. */
@@ -81,34 +71,19 @@ export class ProductAssistant {
     const product = this.catalog.get(id);
     if (product === undefined) throw new Error(`no product ${id}`);
     this.catalog.set(id, { ...product, ...changes });
-    await this.cache.invalidateTags([`product:${id}`]);
+    await this.rag.invalidateProduct(id);
   }
 
-  /** The ids of the products closest to the query, best first. */
-  private search(query: string, limit = 2): Promise<string[]> {
-    return this.cache.getOrSet(
-      `search:${sha1(normalize(query))}`,
-      async (context) => {
-        this.calls.search++;
-        const queryVector = await this.embed(query);
-        const scored = await Promise.all([...this.catalog.values()].map(async (p) => ({ id: p.id, score: cosine(queryVector, await this.embed(`${p.name}. ${p.description}`)) })));
-        const ids = scored.sort((a, b) => b.score - a.score).slice(0, limit).map((s) => s.id);
-        context.setTags(ids.map((id) => `product:${id}`));
-        return ids;
-      },
-      { class: 'search_results' },
+  /** The products closest to the query, best first. */
+  private async search(query: string, limit = 2): Promise<RagDocument[]> {
+    this.calls.search++;
+    const queryVector = await this.rag.getOrCreateEmbedding(query);
+    const scored = await Promise.all(
+      [...this.catalog.values()].map(async (p) => ({ id: p.id, score: cosine(queryVector, await this.rag.getOrCreateEmbedding(`${p.name}. ${p.description}`)) })),
     );
-  }
-
-  private embed(text: string): Promise<Float32Array> {
-    return this.cache.getOrSet(
-      `embedding:${this.embedder.id}:${sha1(normalize(text))}`,
-      async () => {
-        this.calls.embedder++;
-        const [vector] = await this.embedder.embed([text]);
-        return vector!;
-      },
-      { class: 'embeddings' },
-    );
+    return scored
+      .sort((a, b) => b.score - a.score)
+      .slice(0, limit)
+      .map((s) => ({ id: s.id, productIds: [s.id] }));
   }
 }
