@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import { createStrata, embedderByName, ErrorCode, runRagSimulation, StrataError, type RagSimulationReport, type StrategyName } from '../../index.js';
 import type { Command } from '../command.js';
+import { parseCommandArgs } from '../commandArgs.js';
 
 const usage = `Usage: strata demo rag [--embedder hashing|use-lite] [--questions N] [--products N] [--time-scale F]
                        [--strategy conservative|smart|aggressive] [--update-every N] [--concurrency N]
@@ -29,29 +29,24 @@ const demo: Command = {
   summary: 'RAG simulation: LLM calls saved, latency, wrong and stale answers',
   usage,
   async run(argv: string[]): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        options: {
-          embedder: { type: 'string', default: 'hashing' },
-          questions: { type: 'string', default: '2000' },
-          products: { type: 'string', default: '60' },
-          'time-scale': { type: 'string', default: '0.01' },
-          strategy: { type: 'string', default: 'smart' },
-          'update-every': { type: 'string', default: '40' },
-          concurrency: { type: 'string', default: '4' },
-          'no-paraphrases': { type: 'boolean', default: false },
-          'no-doc-signature': { type: 'boolean', default: false },
-          seed: { type: 'string', default: '1' },
-          json: { type: 'boolean', default: false },
-        },
-        allowPositionals: true,
-        strict: true,
-      });
-    } catch (err) {
-      throw new StrataError(ErrorCode.INVALID_OPTION, `${(err as Error).message}. See 'strata demo --help'.`, { cause: err });
-    }
+    const parsed = parseCommandArgs('demo', {
+      args: argv,
+      options: {
+        embedder: { type: 'string', default: 'hashing' },
+        questions: { type: 'string', default: '2000' },
+        products: { type: 'string', default: '60' },
+        'time-scale': { type: 'string', default: '0.01' },
+        strategy: { type: 'string', default: 'smart' },
+        'update-every': { type: 'string', default: '40' },
+        concurrency: { type: 'string', default: '4' },
+        'no-paraphrases': { type: 'boolean', default: false },
+        'no-doc-signature': { type: 'boolean', default: false },
+        seed: { type: 'string', default: '1' },
+        json: { type: 'boolean', default: false },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
     const [scenario] = parsed.positionals;
     if (scenario !== 'rag') throw new StrataError(ErrorCode.INVALID_OPTION, `unknown demo '${scenario ?? ''}': the only demo is 'rag' (strata demo rag)`);
     const v = parsed.values;

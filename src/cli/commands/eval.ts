@@ -1,5 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import {
   embedderByName,
   EmbeddingFileStore,
@@ -15,6 +14,7 @@ import {
   type StrategyName,
 } from '../../index.js';
 import type { Command } from '../command.js';
+import { parseCommandArgs } from '../commandArgs.js';
 
 const usage = `strata eval semantic --data FILE.jsonl [options]
 
@@ -60,24 +60,19 @@ function printTables(summary: EvaluationSummary, split: string): void {
 async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub !== 'semantic') throw new StrataError(ErrorCode.INVALID_OPTION, `unknown evaluation '${sub ?? ''}': use 'strata eval semantic --data FILE.jsonl'`);
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: rest,
-      options: {
-        data: { type: 'string' },
-        strategy: { type: 'string' },
-        split: { type: 'string', default: 'all' },
-        limit: { type: 'string' },
-        embedder: { type: 'string', default: 'use' },
-        'cache-dir': { type: 'string', default: '.strata/eval-cache' },
-        scores: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (cause) {
-    throw new StrataError(ErrorCode.INVALID_OPTION, `${(cause as Error).message}; see strata eval --help`, { cause });
-  }
+  const { values } = parseCommandArgs('eval', {
+    args: rest,
+    options: {
+      data: { type: 'string' },
+      strategy: { type: 'string' },
+      split: { type: 'string', default: 'all' },
+      limit: { type: 'string' },
+      embedder: { type: 'string', default: 'use' },
+      'cache-dir': { type: 'string', default: '.strata/eval-cache' },
+      scores: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
   if (values.data === undefined) throw new StrataError(ErrorCode.INVALID_OPTION, '--data FILE.jsonl is required');
   if (!['train', 'held-out', 'all'].includes(values.split)) throw new StrataError(ErrorCode.INVALID_OPTION, `--split must be train, held-out or all, got '${values.split}'`);
   const limit = values.limit === undefined ? undefined : Number(values.limit);

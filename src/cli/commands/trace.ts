@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { ErrorCode, StrataError } from '../../errors.js';
 import { TRACE_FORMATS, compareOnTrace, type TraceFormat } from '../../index.js';
 import type { Command } from '../command.js';
+import { parseCommandArgs } from '../commandArgs.js';
 
 const usage = `Usage: strata trace --file F [--format lines|u32be|u64be] --capacity N [--json]
 
@@ -19,22 +19,17 @@ const trace: Command = {
   summary: 'hit ratio of the L1 policy vs LRU on a key trace',
   usage,
   async run(argv: string[]): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        options: {
-          file: { type: 'string' },
-          format: { type: 'string', default: 'lines' },
-          capacity: { type: 'string' },
-          json: { type: 'boolean', default: false },
-        },
-        allowPositionals: false,
-        strict: true,
-      });
-    } catch (err) {
-      throw new StrataError(ErrorCode.INVALID_OPTION, `${(err as Error).message}. See 'strata trace --help'.`, { cause: err });
-    }
+    const parsed = parseCommandArgs('trace', {
+      args: argv,
+      options: {
+        file: { type: 'string' },
+        format: { type: 'string', default: 'lines' },
+        capacity: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+      allowPositionals: false,
+      strict: true,
+    });
     const { file, format, capacity, json } = parsed.values;
     if (file === undefined || file === '') {
       throw new StrataError(ErrorCode.INVALID_OPTION, "missing --file: give the path of a key trace (see 'strata trace --help')");
