@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { ErrorCode, StrataError, StrataMetrics, type RedisMonitor, type Strata } from '../index.js';
 import { bearerAuth, isLoopback } from './bearerAuth.js';
 import { dashboardData, RedisReporter } from './dashboardData.js';
@@ -124,7 +124,7 @@ export function createServer(options: ServerOptions): StrataServer {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, allowUnionTypes: true } },
     return503OnClosing: true,
     // One line per request at info level would drown the log of a busy sidecar; errors are still logged.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
   app.setErrorHandler(handleError);
   // Only JSON bodies: a text/plain body would otherwise reach the schema as a string.
