@@ -4,7 +4,7 @@ export type { Answer, CallOptions, Factory, FactoryContext, GetOrSetOptions, Set
 export type { StrataEvents } from './core/tierStack.js';
 export type { InvalidationEvent, ReplicatedEvent } from './sync/events.js';
 export type { InvalidationLogStats } from './sync/invalidationLog.js';
-export type { ClassStats } from './core/counters.js';
+export type { ClassStats } from './metrics/classStats.js';
 export type { StrataOptions, L1Options, L2Options, L3Options, FactoryTimeouts, SyncOptions } from './config/options.js';
 export { DATA_CLASS_DEFAULTS } from './config/dataClasses.js';
 export type { DataClassOptions, BuiltInClass } from './config/dataClasses.js';

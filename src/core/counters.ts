@@ -1,3 +1,5 @@
+import type { ClassStats } from '../metrics/classStats.js';
+
 /** Counters of one namespace + data class. Plain fields, so the hit path only increments a number. */
 export class ClassCounters {
   l1Hits = 0;
@@ -32,16 +34,4 @@ export class ClassCounters {
       errors: { l2: this.l2Errors, l3: this.l3Errors, decode: this.decodeErrors },
     };
   }
-}
-
-export interface ClassStats {
-  hits: { l1: number; l2: number; l3: number; total: number };
-  misses: number;
-  /** hits / (hits + misses) over the cache's lifetime. */
-  hitRate: number;
-  staleServed: number;
-  sets: number;
-  deletes: number;
-  factory: { calls: number; errors: number; timeouts: number };
-  errors: { l2: number; l3: number; decode: number };
 }

@@ -4,7 +4,7 @@ import { checkName, type ResolvedClass } from '../config/options.js';
 import { ErrorCode, StrataError } from '../errors.js';
 import type { TierName } from '../tiers/tier.js';
 import { coarseNow, preciseNow, timestamp } from './clock.js';
-import type { ClassStats } from './counters.js';
+import type { ClassStats } from '../metrics/classStats.js';
 import { SingleFlight } from './singleFlight.js';
 import type { InvalidationLogStats } from '../sync/invalidationLog.js';
 import type { ClassView, Coherence, Found, StrataEvents, TierStack } from './tierStack.js';

@@ -1,22 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ByteTier } from '../tiers/tier.js';
+import type { ClassStats } from './classStats.js';
 import { LatencyWindow } from './latencyWindow.js';
 import { ragMetrics } from './ragMetrics.js';
 
-/** What the metrics read from a class's counters (a structural copy of `ClassStats`: metrics/ sits below core/). */
-interface ClassCounts {
-  hits: { l1: number; l2: number; l3: number };
-  misses: number;
-  hitRate: number;
-  staleServed: number;
-  sets: number;
-  deletes: number;
-  factory: { calls: number; errors: number; timeouts: number };
-  errors: { l2: number; l3: number; decode: number };
-}
-
 interface NamespaceStats {
-  classes: Record<string, ClassCounts>;
+  classes: Record<string, ClassStats>;
   l1: { entries: number; bytes: number; maxBytes: number; evictions: number; rejected: number } | undefined;
   inflight: number;
   /** The replicated log's state, once core reports it: how far this instance is behind the stream. */
@@ -153,7 +142,7 @@ export class StrataMetrics {
 
   private defineScrapedMetrics(registers: Registry[]): void {
     const source = (): Array<[string, NamespaceStats]> => this.perNamespace();
-    const perClass = (name: string, help: string, read: (c: ClassCounts) => number): void => {
+    const perClass = (name: string, help: string, read: (c: ClassStats) => number): void => {
       new Counter({
         name,
         help,
