@@ -60,15 +60,7 @@ function runOwn(suite: string): SuiteResult {
   const line = child.stdout.trim().split('\n').pop() ?? '';
   if (child.status !== 0 || line === '') {
     return {
-      suite,
-      title: suite,
-      command: `cd bench && npx tsx suites/${suite}.ts${quick ? ' --quick' : ''}`,
-      date: new Date().toISOString(),
-      quick,
-      comparisons: [],
-      targets: [],
-      figures: {},
-      notes: [],
+      ...newResult(suite, suite, quick),
       skipped: `the suite failed (exit ${child.status ?? child.signal}); its error is in the run's log`,
     };
   }
