@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { renderChart } from '../bench/report/chart.js';
 import { roundOrder } from '../bench/lib/rounds.js';
 import { BLOCK_END, BLOCK_START, replaceBenchBlock } from '../bench/report/readmeBlock.js';
+import { summarize } from '../bench/report/summaries.js';
 import { comparisonRows, renderTable } from '../bench/report/table.js';
 import type { BenchRun, Comparison } from '../bench/report/types.js';
 
@@ -111,5 +112,31 @@ describe('round order', () => {
   it('puts each of two contestants first in half of the rounds', () => {
     const firsts = [0, 1, 2, 3, 4, 5, 6, 7].map((r) => roundOrder(['a', 'b'], r)[0]);
     assert.equal(firsts.filter((f) => f === 'a').length, 4);
+  });
+});
+
+describe('summaries of suite scripts\' own result shapes', () => {
+  it('turns bench/server.ts runs into per-run ratios against the bare Fastify ceiling', () => {
+    const run = (target: string, rps: number[], p99: number[]): object => ({
+      target,
+      runs: rps.map((r, i) => ({ target, requestsPerSecond: r, latencyMs: { p99: p99[i] } })),
+    });
+    const summary = summarize('server', { results: [run('bare-fastify', [20_000, 10_000], [4, 8]), run('strata-get', [10_000, 8_000], [8, 8])], connections: 32 });
+    assert.ok(summary !== undefined);
+    const [rps, p99] = summary.comparisons;
+    assert.equal(rps!.strata.value.median, 9_000);
+    assert.deepEqual(rps!.peers[0]!.ratio, { median: 0.65, min: 0.5, max: 0.8 });
+    assert.deepEqual(p99!.peers[0]!.ratio, { median: 0.75, min: 0.5, max: 1 });
+  });
+
+  it('judges bench/cluster.ts figures against the coherence targets', () => {
+    const summary = summarize('cluster', { hitRateAfterWarmup: 0.97, propagationMs: { idle: { p99: 3 }, underLoad: { p99: 9 } }, staleReads: { rate: 0 }, stampede: { factoryCalls: 2 } });
+    assert.deepEqual(summary?.targets.map((t) => t.met), [true, true, false, true, false]);
+  });
+
+  it('gives nothing for a shape it does not know, rather than a made-up figure', () => {
+    assert.equal(summarize('server', { something: 'else' }), undefined);
+    assert.equal(summarize('cluster', 'text'), undefined);
+    assert.equal(summarize('no-such-suite', {}), undefined);
   });
 });

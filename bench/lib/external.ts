@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { summarize } from '../report/summaries.js';
 import type { SuiteResult } from '../report/types.js';
 import { BENCH_DIR, RESULTS_DIR, log, newResult } from './suite.js';
 
@@ -101,5 +102,7 @@ export async function runExternal(spec: ExternalSuite, quick: boolean, timeoutMs
   }
   if (isSuiteResult(output)) return { ...output, suite: spec.suite, command: result.command, source: result.source };
   result.raw = output;
-  return result;
+  const summary = summarize(spec.suite, output);
+  if (summary === undefined) return result;
+  return { ...result, ...summary, notes: [...summary.notes, ...result.notes] };
 }

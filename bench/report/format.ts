@@ -9,7 +9,12 @@ export function formatValue(value: number | null, unit: string): string {
       if (value >= 1e3) return `${(value / 1e3).toFixed(1)} µs/op`;
       return `${value.toFixed(0)} ns/op`;
     case 'ops/s':
-      return `${Math.round(value).toLocaleString('en-US')} ops/s`;
+    case 'req/s':
+    case 'inserts/s':
+      return `${Math.round(value).toLocaleString('en-US')} ${unit}`;
+    case 'ms':
+      if (value < 1) return `${(value * 1000).toFixed(0)} µs`;
+      return `${value.toFixed(value < 10 ? 2 : 1)} ms`;
     case '%':
       return `${value.toFixed(2)}%`;
     default:

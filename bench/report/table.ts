@@ -38,10 +38,9 @@ export function suiteSection(suite: SuiteResult): string[] {
     lines.push('| Operation | Strata | Peer | Peer figure | Strata vs peer | Better |', '|---|---|---|---|---|---|');
     for (const comparison of suite.comparisons) lines.push(...comparisonRows(comparison));
     lines.push('');
-  } else if (suite.raw === undefined) {
-    const figures = Object.entries(suite.figures);
-    if (figures.length > 0) lines.push(figures.map(([k, v]) => `${k} ${formatFigure(v)}`).join(' · '), '');
   }
+  const figures = Object.entries(suite.figures);
+  if (figures.length > 0) lines.push(figures.map(([k, v]) => `${k} ${formatFigure(v)}`).join(' · '), '');
   for (const target of suite.targets) lines.push(`- Target ${target.name} ${target.goal}: ${formatTarget(target.value)}, ${target.met ? 'met' : '**NOT met**'}.`);
   for (const note of suite.notes) lines.push(`- ${note}`);
   lines.push(`- Command: \`${suite.command}\`${suite.durationSeconds === undefined ? '' : ` (${suite.durationSeconds} s in this run)`}`, '');
