@@ -156,8 +156,8 @@ export const DEFAULTS = Object.freeze({
   lockTtlMs: 5000,
   clockSkewMs: 50,
   hotSampleEvery: 16,
-  hotCapacity: 1024,
-  hotPublishTop: 500,
+  hotCapacity: 2048,
+  hotPublishTop: 1000,
   hotPublishIntervalMs: 30_000,
   hotRedisTimeoutMs: 2000,
 });
