@@ -190,6 +190,17 @@ describe('warm-up of a new instance', () => {
     assert.throws(() => embedded.warm(), (e) => isStrataError(e, ErrorCode.INVALID_OPTION));
   });
 
+  it('becomes ready without its warm-up when Redis cannot be reached, and says why', async () => {
+    const b = createStrata({ l2: { url: 'redis://127.0.0.1:1', tier: { timeoutMs: 100 } }, l3: false, sync: false, hotKeys: { redisTimeoutMs: 200, warmOnStart: true } });
+    open.push(b);
+    const errors: Array<{ operation: string; error: unknown }> = [];
+    b.on('tier:error', (info) => errors.push(info));
+    await b.ready();
+    const warm = errors.find((e) => e.operation === 'warm');
+    assert.ok(warm !== undefined, 'no tier:error for the warm-up');
+    assert.ok(isStrataError(warm.error, ErrorCode.TIER_FAILURE));
+  });
+
   it('reports /health/ready 503 while the warm-up waits for Redis, 200 once it is done', async () => {
     const { url, serverPorts } = await topology();
     const prefix = freshPrefix();

@@ -7,7 +7,8 @@ const usage = `Usage: strata warm --redis <url> [--top N] [--namespace <ns>] [--
 Reads the hot keys every instance publishes in Redis (merged, hottest first) and prefetches the top N into the
 memory tier of this process, the way a new 'strata serve' or a library instance with hotKeys.warmOnStart does
 before it reports ready. It shows how many of the published keys Redis still holds and how long a warm-up takes.
-Progress goes to stderr (a bar on a terminal, one line per batch otherwise); the summary to stdout.
+Progress goes to stderr (a bar on a terminal, one line per batch otherwise); the summary to stdout. Exits with 1
+when a batch failed (Redis down or slow), 2 for a bad option.
 
   --top N           most keys to prefetch (default 1000)
   --namespace <ns>  only this namespace (default: every namespace with published hot keys)
