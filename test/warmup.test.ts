@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createStrata, ErrorCode, isStrataError, type Strata, type StrataOptions, type WarmProgress, type WarmReport } from '../src/index.js';
 import { HeavyHitters } from '../src/sync/heavyHitters.js';
+import { MemoryTier } from '../src/tiers/memory.js';
 import { adminCommand } from '../src/redis/localTopology.js';
 import { createServer } from '../src/server/index.js';
 import { useRedisTopology } from './support/redis.js';
@@ -60,6 +61,30 @@ describe('HeavyHitters (Space-Saving)', () => {
     assert.equal(sketch.top(1)[0]?.key, 'new');
     sketch.decay(0.01, 0.5);
     assert.equal(sketch.size, 0);
+  });
+});
+
+describe('MemoryTier.sampleReads', () => {
+  it('hands over about one read in N, including misses and batched reads, and stops when told', () => {
+    const tier = new MemoryTier<number>({ maxBytes: 1000 });
+    const partition = tier.partition('p');
+    partition.set('a', 1, 1);
+    const seen: string[] = [];
+    tier.sampleReads(4, (from, key) => {
+      assert.equal(from, partition);
+      seen.push(key);
+    });
+    for (let i = 0; i < 4000; i++) partition.getFresh(i % 2 === 0 ? 'a' : 'missing', 0);
+    assert.ok(seen.length > 800 && seen.length < 1200, `${seen.length} samples of 4000 reads at one in 4`);
+    assert.ok(seen.includes('a') && seen.includes('missing'));
+    seen.length = 0;
+    tier.sampleReads(1, (_, key) => seen.push(key));
+    partition.noteReads(['x', 'y']);
+    assert.deepEqual(seen, ['x', 'y']);
+    tier.sampleReads(1, undefined);
+    partition.getFresh('a', 0);
+    assert.deepEqual(seen, ['x', 'y']);
+    assert.throws(() => tier.sampleReads(0, () => undefined), (e) => isStrataError(e, ErrorCode.INVALID_OPTION));
   });
 });
 

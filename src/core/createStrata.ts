@@ -1,5 +1,5 @@
-import { isByteTier, resolveOptions, type StrataOptions } from '../config/options.js';
 import { randomUUID } from 'node:crypto';
+import { isByteTier, resolveOptions, type StrataOptions } from '../config/options.js';
 import { createRedisClient, type RedisConnection } from '../redis/connection.js';
 import { HotKeyRegistry } from '../sync/hotKeyRegistry.js';
 import { DistributedLock } from '../sync/distributedLock.js';
