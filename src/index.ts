@@ -2,7 +2,7 @@ export { createStrata } from './core/createStrata.js';
 export { Strata } from './core/strata.js';
 export type { Answer, CallOptions, Factory, FactoryContext, GetOrSetOptions, SetOptions, StrataStats } from './core/strata.js';
 export type { StrataEvents } from './core/tierStack.js';
-export type { WarmOptions } from './core/warmUp.js';
+export type { HotKeyStats, WarmOptions } from './core/warmUp.js';
 export type { SyncReport, WarmProgress, WarmReport } from './sync/warmReport.js';
 export type { InvalidationEvent, ReplicatedEvent } from './sync/events.js';
 export type { InvalidationLogStats } from './sync/invalidationLog.js';

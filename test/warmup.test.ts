@@ -125,6 +125,10 @@ describe('warm-up of a new instance', () => {
     }
     assert.equal(report?.loaded, 5);
     for (let i = 0; i < 5; i++) assert.equal(b.getSync(`k${i}`), i);
+    const hot = a.stats().hotKeys;
+    assert.ok(hot !== undefined && hot.publications >= 1 && hot.publishFailures === 0);
+    // 5,045 reads at one in 16 on average.
+    assert.ok(hot.sampled > 200 && hot.sampled < 450, `${hot.sampled} reads sampled`);
   });
 
   it('merges the lists of several instances and keeps the hottest first', async () => {

@@ -8,7 +8,7 @@ import type { ClassStats } from './counters.js';
 import { SingleFlight } from './singleFlight.js';
 import type { InvalidationLogStats } from '../sync/invalidationLog.js';
 import type { SyncReport, WarmReport } from '../sync/warmReport.js';
-import { syncFromRedis, warmUpOf, type WarmOptions } from './warmUp.js';
+import { syncFromRedis, warmUpOf, type HotKeyStats, type WarmOptions } from './warmUp.js';
 import type { ClassView, Coherence, Found, StrataEvents, TierStack } from './tierStack.js';
 
 /** Options of one call. */
@@ -65,6 +65,8 @@ export interface StrataStats {
   inflight: number;
   /** The replicated log (absent without it): lag, events behind, repairs. */
   sync?: InvalidationLogStats;
+  /** Hot-key tracking (absent without it): reads sampled, samples dropped, publications. */
+  hotKeys?: HotKeyStats;
 }
 
 const NO_OPTIONS: CallOptions = {};
@@ -435,6 +437,7 @@ export class Strata {
       l1: l1 === undefined ? undefined : { entries: l1.entries, bytes: l1.bytes, maxBytes: l1.maxBytes, evictions: l1.evictions, rejected: l1.rejected },
       inflight: this.flights.size,
       sync: this.stack.coherence?.log.stats(),
+      hotKeys: warmUpOf(this.stack)?.stats(),
     };
   }
 

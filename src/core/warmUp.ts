@@ -33,6 +33,18 @@ const DECAY = 0.5;
 
 const attached = new WeakMap<TierStack, WarmUp>();
 
+/** Hot-key tracking counters, in `stats().hotKeys`. */
+export interface HotKeyStats {
+  /** Reads sampled and counted. */
+  sampled: number;
+  /** Samples dropped because reads outpaced the drain. */
+  droppedSamples: number;
+  /** Publications of this instance's lists. */
+  publications: number;
+  /** Publications Redis failed (also emitted as `tier:error`). */
+  publishFailures: number;
+}
+
 /** The warm-up of a cache's tiers, when hot-key tracking is on. */
 export function warmUpOf(stack: TierStack): WarmUp | undefined {
   return attached.get(stack);
@@ -83,8 +95,8 @@ export class WarmUp {
   private readonly tracker: HotKeyTracker<MemoryPartition<Entry>>;
   private readonly timers: NodeJS.Timeout[] = [];
   private publishing: Promise<void> | undefined;
-  /** Publications done. */
-  published = 0;
+  private publications = 0;
+  private publishFailures = 0;
   /** The warm-up started with the cache (`hotKeys.warmOnStart`); `ready()` waits for it. */
   readonly started: Promise<void> | undefined;
 
@@ -144,10 +156,13 @@ export class WarmUp {
       jobs.push(withTimeout(this.registry.publish(view.namespace, view.cls.name, this.instanceId, keys), options.redisTimeoutMs, 'publishing hot keys'));
     }
     for (const result of await Promise.allSettled(jobs)) {
-      if (result.status === 'rejected' && !stack.isClosed) stack.emit('tier:error', { tier: 'l2', operation: 'publishHotKeys', error: result.reason });
+      if (result.status === 'rejected') {
+        this.publishFailures++;
+        if (!stack.isClosed) stack.emit('tier:error', { tier: 'l2', operation: 'publishHotKeys', error: result.reason });
+      }
     }
     this.tracker.decay(DECAY);
-    this.published++;
+    this.publications++;
   }
 
   /**
@@ -237,6 +252,10 @@ export class WarmUp {
     } catch (error) {
       throw new StrataError(ErrorCode.TIER_FAILURE, `warm-up could not read the hot keys published in Redis: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
+  }
+
+  stats(): HotKeyStats {
+    return { sampled: this.tracker.counted, droppedSamples: this.tracker.dropped, publications: this.publications, publishFailures: this.publishFailures };
   }
 
   /** Stops sampling and publishing. */

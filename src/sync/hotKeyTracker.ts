@@ -10,6 +10,8 @@ export class HotKeyTracker<Owner extends object> {
   private readonly ringOwners: Array<Owner | undefined>;
   private length = 0;
   private readonly sketches = new Map<Owner, HeavyHitters>();
+  /** Samples counted so far. */
+  counted = 0;
   /** Samples dropped because the ring was full. */
   dropped = 0;
 
@@ -46,6 +48,7 @@ export class HotKeyTracker<Owner extends object> {
       sketch.offer(this.ringKeys[i] as string);
       this.ringOwners[i] = undefined;
     }
+    this.counted += this.length;
     this.length = 0;
   }
 
