@@ -64,7 +64,7 @@ export const FIELDS: readonly Field[] = [
   { key: 'maxKeyBytes', flag: '--max-key-bytes', env: ['STRATA_MAX_KEY_BYTES'], kind: 'bytes', doc: 'longest key in bytes (default 1024)' },
   { key: 'logLevel', flag: '--log-level', env: ['STRATA_LOG_LEVEL'], kind: 'string', doc: 'info, warn, error, debug or silent (default info)' },
   { key: 'url', flag: '--url', env: ['STRATA_URL'], kind: 'string', doc: '(stats) the server to ask (default http://<host>:<port>)' },
-  { key: 'top', flag: '--top', env: ['STRATA_WARM_TOP'], kind: 'count', doc: '(warm) most hot keys to prefetch (default 1000)' },
+  { key: 'top', flag: '--top', env: ['STRATA_WARM_TOP'], kind: 'count', doc: '(warm; serve with Redis) most hot keys prefetched into L1 (default 1000)' },
 ];
 
 const DEFAULTS: ServeConfig = {
