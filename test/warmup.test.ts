@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createStrata, ErrorCode, isStrataError, type Strata, type StrataOptions, type WarmProgress, type WarmReport } from '../src/index.js';
 import { HeavyHitters } from '../src/sync/heavyHitters.js';
@@ -269,6 +269,34 @@ describe('strata warm', () => {
     const text = strata(['--redis', url, '--prefix', prefix, '--namespace', 'default']);
     assert.equal(text.status, 0, text.stderr);
     assert.match(text.stdout, /Warmed 30 of 30 hot keys/);
+  });
+
+  it('strata serve with Redis warms its L1 from the published hot keys before /health/ready says ready', async () => {
+    const { url } = await topology();
+    const prefix = freshPrefix();
+    await publisher(url, prefix, 40, 40);
+    const child = spawn(process.execPath, ['--import', tsx, cli, 'serve', '--redis', url, '--prefix', prefix, '--no-l3', '--port', '0', '--log-level', 'warn'], { env: { ...process.env, STRATA_REDIS_URL: '' } });
+    try {
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      let base: string | undefined;
+      for (let i = 0; i < 400 && base === undefined; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        base = /Dashboard: (http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1];
+      }
+      assert.ok(base !== undefined, `strata serve did not start:\n${output}`);
+      let status = 0;
+      for (let i = 0; i < 200 && status !== 200; i++) {
+        status = (await fetch(`${base}/health/ready`)).status;
+        if (status !== 200) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(status, 200);
+      const stats = (await (await fetch(`${base}/v1/stats`)).json()) as { tiers: { l1: { entries: number } } };
+      assert.equal(stats.tiers.l1.entries, 40);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('explains bad flags and a missing Redis URL with the error code', () => {
