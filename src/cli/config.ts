@@ -33,9 +33,11 @@ export interface ServeConfig {
   logLevel: string;
   /** The server `strata stats` asks. */
   url: string | undefined;
+  /** Keys `strata warm` prefetches. */
+  top: number | undefined;
 }
 
-type Kind = 'string' | 'port' | 'bytes' | 'boolean';
+type Kind = 'string' | 'port' | 'bytes' | 'boolean' | 'count';
 
 interface Field {
   key: keyof ServeConfig;
@@ -62,6 +64,7 @@ export const FIELDS: readonly Field[] = [
   { key: 'maxKeyBytes', flag: '--max-key-bytes', env: ['STRATA_MAX_KEY_BYTES'], kind: 'bytes', doc: 'longest key in bytes (default 1024)' },
   { key: 'logLevel', flag: '--log-level', env: ['STRATA_LOG_LEVEL'], kind: 'string', doc: 'info, warn, error, debug or silent (default info)' },
   { key: 'url', flag: '--url', env: ['STRATA_URL'], kind: 'string', doc: '(stats) the server to ask (default http://<host>:<port>)' },
+  { key: 'top', flag: '--top', env: ['STRATA_WARM_TOP'], kind: 'count', doc: '(warm; serve with Redis) most hot keys prefetched into L1 (default 1000)' },
 ];
 
 const DEFAULTS: ServeConfig = {
@@ -80,6 +83,7 @@ const DEFAULTS: ServeConfig = {
   profile: undefined,
   logLevel: 'info',
   url: undefined,
+  top: undefined,
 };
 
 const UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2, gb: 1024 ** 3, gib: 1024 ** 3 };
@@ -102,6 +106,11 @@ function convert(field: Field, raw: unknown, source: string): unknown {
       const port = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw bad(source, `expected a port number 0–65535, got ${JSON.stringify(raw)}`);
       return port;
+    }
+    case 'count': {
+      const count = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(count) || count <= 0) throw bad(source, `expected a positive whole number, got ${JSON.stringify(raw)}`);
+      return count;
     }
     case 'bytes': {
       if (typeof raw === 'number' && Number.isInteger(raw) && raw > 0) return raw;

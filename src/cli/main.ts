@@ -11,6 +11,7 @@ const commands: Record<string, () => Promise<Command>> = {
   trace: async () => (await import('./commands/trace.js')).default,
   eval: async () => (await import('./commands/eval.js')).default,
   demo: async () => (await import('./commands/demo.js')).default,
+  warm: async () => (await import('./commands/warm.js')).default,
 };
 
 async function help(): Promise<string> {

@@ -1,4 +1,5 @@
 import { StrataError, ErrorCode } from '../errors.js';
+import type { RedisConnection } from '../redis/connection.js';
 import type { RedisConnectionOptions } from '../redis/redisConfig.js';
 import type { RedisTierOptions } from '../tiers/redis.js';
 import type { ByteTier } from '../tiers/tier.js';
@@ -40,6 +41,28 @@ export interface StrataOptions {
    * Redis URL or connection options; `false` turns it off (every instance then serves its L1/L3 copies until their TTL).
    */
   sync?: boolean | SyncOptions;
+  /**
+   * Hot-key tracking and warm-up of new instances: on by default when `l2` is a Redis URL or connection options
+   * (or `hotKeys.connection` is given); `false` turns it off.
+   */
+  hotKeys?: boolean | HotKeysOptions;
+}
+
+export interface HotKeysOptions {
+  /** One L1 read in this many (on average) is counted; the hit path pays one decrement for the others. */
+  sampleEvery?: number;
+  /** Keys counted per namespace + class (Space-Saving counters): bounds the memory of the tracking. */
+  capacity?: number;
+  /** Keys this instance publishes per namespace + class. */
+  publishTop?: number;
+  /** How often the hottest keys are published to Redis, ms; a list expires after three intervals without renewal. */
+  publishIntervalMs?: number;
+  /** Longest a publication or a read of the published lists waits for Redis, ms. */
+  redisTimeoutMs?: number;
+  /** The Redis the lists live in; default: the L2 connection (give it when `l2` is a ready `RedisTier`). */
+  connection?: RedisConnection;
+  /** Prefetch the published hot keys into L1 before `ready()` resolves; default false. */
+  warmOnStart?: boolean | { top?: number; namespaces?: readonly string[] | '*'; timeoutMs?: number };
 }
 
 export interface SyncOptions {
@@ -104,8 +127,20 @@ export interface ResolvedOptions {
   maxEntryBytes: number;
   compressionThreshold: number;
   timeouts: { soft: number | undefined; hard: number | undefined };
+  /** `undefined` when hot-key tracking is off. */
+  hotKeys: ResolvedHotKeys | undefined;
   /** `undefined` when the replicated log is off. */
   sync: { maxLen: number; blockMs: number; lockTtlMs: number; clockSkewMs: number; instanceId: string | undefined } | undefined;
+}
+
+export interface ResolvedHotKeys {
+  sampleEvery: number;
+  capacity: number;
+  publishTop: number;
+  publishIntervalMs: number;
+  redisTimeoutMs: number;
+  connection: RedisConnection | undefined;
+  warmOnStart: { top?: number; namespaces?: readonly string[] | '*'; timeoutMs?: number } | undefined;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -120,6 +155,11 @@ export const DEFAULTS = Object.freeze({
   syncBlockMs: 1000,
   lockTtlMs: 5000,
   clockSkewMs: 50,
+  hotSampleEvery: 16,
+  hotCapacity: 2048,
+  hotPublishTop: 1000,
+  hotPublishIntervalMs: 30_000,
+  hotRedisTimeoutMs: 2000,
 });
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -221,6 +261,7 @@ export function resolveOptions(options: StrataOptions = {}): ResolvedOptions {
   const timeouts = options.timeouts ?? {};
   return {
     sync: resolveSync(options.sync, l2),
+    hotKeys: resolveHotKeys(options.hotKeys, l2),
     prefix,
     namespace,
     profile,
@@ -255,5 +296,29 @@ function resolveSync(sync: StrataOptions['sync'], l2: ResolvedOptions['l2']): Re
     lockTtlMs: positiveInteger('sync.lockTtlMs', o.lockTtlMs, DEFAULTS.lockTtlMs),
     clockSkewMs,
     instanceId: o.instanceId,
+  };
+}
+
+function resolveHotKeys(hotKeys: StrataOptions['hotKeys'], l2: ResolvedOptions['l2']): ResolvedHotKeys | undefined {
+  if (hotKeys === false) return undefined;
+  if (hotKeys !== undefined && hotKeys !== true && (typeof hotKeys !== 'object' || hotKeys === null)) {
+    throw invalid('hotKeys must be a boolean or { sampleEvery?, capacity?, publishTop?, publishIntervalMs?, redisTimeoutMs?, connection?, warmOnStart? }');
+  }
+  const o = hotKeys === true || hotKeys === undefined ? {} : hotKeys;
+  const redis = (l2 !== undefined && !isByteTier(l2)) || o.connection !== undefined;
+  if (!redis) {
+    if (hotKeys === undefined) return undefined;
+    throw invalid('hotKeys needs Redis: l2 as a Redis URL or connection options, or hotKeys.connection; pass hotKeys: false or configure l2');
+  }
+  const warm = o.warmOnStart;
+  if (warm !== undefined && typeof warm !== 'boolean' && (typeof warm !== 'object' || warm === null)) throw invalid('hotKeys.warmOnStart must be a boolean or { top?, namespaces?, timeoutMs? }');
+  return {
+    sampleEvery: positiveInteger('hotKeys.sampleEvery', o.sampleEvery, DEFAULTS.hotSampleEvery),
+    capacity: positiveInteger('hotKeys.capacity', o.capacity, DEFAULTS.hotCapacity),
+    publishTop: positiveInteger('hotKeys.publishTop', o.publishTop, DEFAULTS.hotPublishTop),
+    publishIntervalMs: positiveInteger('hotKeys.publishIntervalMs', o.publishIntervalMs, DEFAULTS.hotPublishIntervalMs),
+    redisTimeoutMs: positiveInteger('hotKeys.redisTimeoutMs', o.redisTimeoutMs, DEFAULTS.hotRedisTimeoutMs),
+    connection: o.connection,
+    warmOnStart: warm === true ? {} : warm === false ? undefined : warm,
   };
 }

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { isByteTier, resolveOptions, type StrataOptions } from '../config/options.js';
 import { createRedisClient, type RedisConnection } from '../redis/connection.js';
+import { HotKeyRegistry } from '../sync/hotKeyRegistry.js';
 import { DistributedLock } from '../sync/distributedLock.js';
 import { FillGuard } from '../sync/fillGuard.js';
 import { InvalidationLog, type LogMetaStore } from '../sync/invalidationLog.js';
@@ -8,6 +10,7 @@ import { RedisTier } from '../tiers/redis.js';
 import type { ByteTier } from '../tiers/tier.js';
 import { Strata } from './strata.js';
 import { TierStack } from './tierStack.js';
+import { WarmUp } from './warmUp.js';
 
 /**
  * Creates a cache. Throws INVALID_OPTION / INVALID_TTL for bad options, INVALID_REDIS_CONFIG for a bad Redis URL,
@@ -59,6 +62,13 @@ export function createStrata(options: StrataOptions = {}): Strata {
       clockSkewMs: sync.clockSkewMs,
       ready: log.start(),
     };
+  }
+  const hot = resolved.hotKeys;
+  const hotConnection = hot?.connection ?? connection;
+  if (hot !== undefined && hotConnection !== undefined && stack.l1 !== undefined) {
+    // A list lives three publication intervals: one missed publication does not drop an instance's keys.
+    const registry = new HotKeyRegistry(hotConnection.client, hotConnection.config.keyPrefix + resolved.prefix, hot.publishIntervalMs * 3);
+    WarmUp.attach(stack, registry, resolved.sync?.instanceId ?? randomUUID(), hot, resolved.namespace);
   }
   return new Strata(stack, resolved.namespace);
 }

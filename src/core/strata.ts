@@ -7,6 +7,8 @@ import { coarseNow, preciseNow, timestamp } from './clock.js';
 import type { ClassStats } from '../metrics/classStats.js';
 import { SingleFlight } from './singleFlight.js';
 import type { InvalidationLogStats } from '../sync/invalidationLog.js';
+import type { SyncReport, WarmReport } from '../sync/warmReport.js';
+import { syncFromRedis, warmUpOf, type HotKeyStats, type WarmOptions } from './warmUp.js';
 import type { ClassView, Coherence, Found, StrataEvents, TierStack } from './tierStack.js';
 
 /** Options of one call. */
@@ -63,6 +65,8 @@ export interface StrataStats {
   inflight: number;
   /** The replicated log (absent without it): lag, events behind, repairs. */
   sync?: InvalidationLogStats;
+  /** Hot-key tracking (absent without it): reads sampled, samples dropped, publications. */
+  hotKeys?: HotKeyStats;
 }
 
 const NO_OPTIONS: CallOptions = {};
@@ -157,6 +161,7 @@ export class Strata {
   async getMany<V = unknown>(keys: readonly string[], options: CallOptions = NO_OPTIONS): Promise<Array<V | undefined>> {
     const view = this.viewOf(options);
     this.checkKeys(keys);
+    view.l1?.noteReads(keys);
     const entries = await this.stack.lookupMany(view, keys);
     return entries.map((e) => e?.value as V | undefined);
   }
@@ -432,6 +437,7 @@ export class Strata {
       l1: l1 === undefined ? undefined : { entries: l1.entries, bytes: l1.bytes, maxBytes: l1.maxBytes, evictions: l1.evictions, rejected: l1.rejected },
       inflight: this.flights.size,
       sync: this.stack.coherence?.log.stats(),
+      hotKeys: warmUpOf(this.stack)?.stats(),
     };
   }
 
@@ -440,11 +446,42 @@ export class Strata {
    * invalidations recorded in Redis are loaded (at once without the log). Serve traffic after it.
    */
   ready(): Promise<void> {
-    return this.stack.coherence?.ready ?? Promise.resolve();
+    const coherent = this.stack.coherence?.ready ?? Promise.resolve();
+    const warming = warmUpOf(this.stack)?.started;
+    return warming === undefined ? coherent : coherent.then(() => warming);
+  }
+
+  /**
+   * Prefetches the keys the instances read most (published in Redis by every instance) from L2 into L1, hottest
+   * first: a new instance then answers its first requests from memory. Emits `warm:progress` and `warm:done`.
+   * Throws INVALID_OPTION without hot-key tracking (it needs Redis as L2) and TIER_FAILURE when Redis is unreachable.
+   */
+  warm(options?: WarmOptions): Promise<WarmReport> {
+    this.stack.assertOpen();
+    const warmUp = warmUpOf(this.stack);
+    if (warmUp === undefined) throw new StrataError(ErrorCode.INVALID_OPTION, 'warm needs hot-key tracking: configure l2 as a Redis URL (or hotKeys.connection) and leave hotKeys on');
+    return warmUp.warm(this.name, options);
+  }
+
+  /** Publishes this instance's hottest keys to Redis now, rather than at the next interval (e.g. before a shutdown). */
+  async publishHotKeys(): Promise<void> {
+    this.stack.assertOpen();
+    await warmUpOf(this.stack)?.publish();
+  }
+
+  /**
+   * Makes L1 hold what Redis holds for these keys: their current values are copied from L2 into L1, and the L1 copies
+   * of keys Redis no longer has are dropped. Keys of a batch Redis fails are left as they were (counted in `failed`).
+   */
+  async syncFromRedis(keys: readonly string[], options: CallOptions = NO_OPTIONS): Promise<SyncReport> {
+    const view = this.viewOf(options);
+    this.checkKeys(keys);
+    return syncFromRedis(this.stack, view, keys);
   }
 
   /** Closes the tiers (every namespace of this cache). Later calls throw CLOSED. */
   async close(): Promise<void> {
+    warmUpOf(this.stack)?.close();
     // Graceful shutdown: running factories finish and store their values (bounded by the hard timeout, or 10 s).
     if (this.producing.size > 0 && !this.stack.isClosed) {
       const bound = this.stack.options.timeouts.hard ?? CLOSE_DRAIN_MS;

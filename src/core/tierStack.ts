@@ -7,6 +7,7 @@ import type { DistributedLock } from '../sync/distributedLock.js';
 import type { FillGuard } from '../sync/fillGuard.js';
 import type { InvalidationEvent, ReplicatedEvent } from '../sync/events.js';
 import type { InvalidationLog, LogMetaStore } from '../sync/invalidationLog.js';
+import type { WarmProgress, WarmReport } from '../sync/warmReport.js';
 import { MemoryTier, type MemoryPartition } from '../tiers/memory.js';
 import { compileGlob } from '../tiers/glob.js';
 import type { ByteTier, TierName } from '../tiers/tier.js';
@@ -37,6 +38,10 @@ export interface StrataEvents {
   invalidate: [event: InvalidationEvent];
   /** Another instance's event was applied here; `lagMs` is from its publication to now (the propagation delay). */
   'sync:applied': [info: { event: ReplicatedEvent; lagMs: number }];
+  /** A warm-up copied a batch of hot keys from Redis into L1. */
+  'warm:progress': [progress: WarmProgress];
+  /** A warm-up finished (or stopped at its deadline). */
+  'warm:done': [report: WarmReport];
 }
 
 /** What keeps this instance coherent with the others sharing its L2 (present when the replicated log is on). */
@@ -284,6 +289,34 @@ export class TierStack extends EventEmitter<StrataEvents> {
     }
     view.counters.misses += missing.length;
     return out;
+  }
+
+  /**
+   * Copies the fresh entries of `keys` from one byte tier into L1 without counting them as reads (warm-up,
+   * `syncFromRedis`). Without `replace`, keys L1 holds are skipped; with it they are read again, and an L1 copy of a
+   * key the tier does not hold fresh is dropped. Resolves to `undefined` when the tier failed (L1 left as it was).
+   */
+  async copyToL1(view: ClassView, tier: ByteTier, keys: readonly string[], replace: boolean): Promise<{ loaded: number; notFound: number; alreadyInL1: number } | undefined> {
+    this.assertOpen();
+    const l1 = view.l1;
+    if (l1 === undefined) return { loaded: 0, notFound: keys.length, alreadyInL1: 0 };
+    const wanted = replace ? keys : keys.filter((key) => !l1.has(key));
+    const fullKeys = wanted.map((key) => view.keyPrefix + key);
+    const readAt = this.changeSeq;
+    const found = wanted.length === 0 ? [] : await this.guard(tier, 'getMany', tier.getMany(fullKeys), view);
+    if (found === undefined) return undefined;
+    const now = preciseNow();
+    let loaded = 0;
+    found.forEach((bytes, i) => {
+      const key = wanted[i] as string;
+      const fullKey = fullKeys[i] as string;
+      // A local change that landed while the batch was in flight wins over what was read.
+      if (this.changedSince(fullKey, readAt)) return;
+      const entry = bytes === undefined ? undefined : this.decode(view, tier, fullKey, bytes);
+      if (entry !== undefined && bytes !== undefined && this.stateOf(entry, now) === 'fresh' && this.fillL1(view, key, entry, bytes)) loaded++;
+      else if (replace) l1.delete(key);
+    });
+    return { loaded, notFound: wanted.length - loaded, alreadyInL1: keys.length - wanted.length };
   }
 
   /**

@@ -257,7 +257,10 @@ export function createServer(options: ServerOptions): StrataServer {
         () => true,
         () => false,
       );
-      if (!(await ready)) {
+      // A probe answers at once: while the warm-up runs, the instance is simply not ready yet.
+      const state = await Promise.race([ready, new Promise<'pending'>((resolve) => setImmediate(() => resolve('pending')))]);
+      if (state === 'pending') return false;
+      if (!state) {
         ready = undefined;
         return false;
       }

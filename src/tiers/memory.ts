@@ -44,8 +44,13 @@ export interface MemoryPartition<T> {
   delete(key: string): boolean;
   clear(): void;
   keys(): IterableIterator<string>;
+  /** Counts reads of keys that did not go through `getFresh` (batched reads) for `MemoryTier.sampleReads`. */
+  noteReads(keys: readonly string[]): void;
   readonly size: number;
 }
+
+/** What `MemoryTier.sampleReads` hands over: the partition read and the key. */
+export type ReadSampler<T> = (partition: MemoryPartition<T>, key: string) => void;
 
 // Slots 0..2 are the sentinels of the three circular lists; a slot's queue id is its list's sentinel.
 const WINDOW = 0;
@@ -70,6 +75,8 @@ const MIN_GHOSTS = 16;
 /** A candidate at least this frequent is occasionally admitted anyway, so forged-hot victims cannot block it. */
 const ADMIT_HASHDOS_THRESHOLD = 6;
 const INITIAL_SLOTS = 1024;
+/** Countdown of a tier that samples nothing: a read then only decrements it, and it is reset when it runs out. */
+const NOT_SAMPLING = 1 << 30;
 
 /**
  * The in-process tier (L1): entries of any type, bounded by the sum of their weights.
@@ -126,6 +133,10 @@ export class MemoryTier<T> {
   private evictions = 0;
   private rejected = 0;
   private randomState = 0x2545f491;
+  private sampler: ReadSampler<T> | undefined;
+  private sampleEvery = 0;
+  /** Separate from `randomState`, so sampling never changes admission decisions. */
+  private sampleRandom = 0x6d2b79f5;
 
   constructor(options: MemoryTierOptions) {
     const { maxBytes } = options;
@@ -166,9 +177,42 @@ export class MemoryTier<T> {
     let partition = this.partitionsByName.get(name);
     if (partition === undefined) {
       partition = new Partition<T>(this, hashString(0x9747b28c, name));
+      partition.countdown = this.samplePeriod();
       this.partitionsByName.set(name, partition);
     }
     return partition;
+  }
+
+  /**
+   * Calls `onSample` for about one read in `every` of `getFresh` and `noteReads` (`undefined` stops sampling). The
+   * period is jittered, so reads that repeat with a period of their own cannot hide a key. The hit path pays one
+   * decrement; the callback runs on the reader's time, so it should only queue the key.
+   */
+  sampleReads(every: number, onSample: ReadSampler<T> | undefined): void {
+    if (onSample !== undefined && (!Number.isInteger(every) || every < 1)) {
+      throw new StrataError(ErrorCode.INVALID_OPTION, `sampleReads needs a positive integer period, got ${String(every)}`);
+    }
+    this.sampler = onSample;
+    this.sampleEvery = every;
+    for (const partition of this.partitionsByName.values()) partition.countdown = this.samplePeriod();
+  }
+
+  /** @internal A partition's countdown ran out. */
+  sampled(partition: Partition<T>, key: string): void {
+    partition.countdown = this.samplePeriod();
+    this.sampler?.(partition, key);
+  }
+
+  /** Reads until the next sample: uniform in 1..2·every-1, so `every` on average. */
+  private samplePeriod(): number {
+    if (this.sampler === undefined) return NOT_SAMPLING;
+    if (this.sampleEvery === 1) return 1;
+    let x = this.sampleRandom;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.sampleRandom = x;
+    return 1 + ((x >>> 0) % (2 * this.sampleEvery - 1));
   }
 
   /** Drops every entry of every partition (frequency history is kept). */
@@ -490,6 +534,8 @@ export class MemoryTier<T> {
 class Partition<T> implements MemoryPartition<T> {
   /** @internal */
   readonly slots = new Map<string, number>();
+  /** @internal Reads left before the next sample (see `MemoryTier.sampleReads`). */
+  countdown = NOT_SAMPLING;
 
   constructor(
     private readonly tier: MemoryTier<T>,
@@ -507,6 +553,7 @@ class Partition<T> implements MemoryPartition<T> {
   }
 
   getFresh(key: string, now: number): unknown {
+    if (--this.countdown === 0) this.tier.sampled(this, key);
     const slot = this.slots.get(key);
     return slot === undefined ? undefined : this.tier.hitIfFresh(slot, now);
   }
@@ -538,6 +585,10 @@ class Partition<T> implements MemoryPartition<T> {
 
   keys(): IterableIterator<string> {
     return this.slots.keys();
+  }
+
+  noteReads(keys: readonly string[]): void {
+    for (const key of keys) if (--this.countdown === 0) this.tier.sampled(this, key);
   }
 }
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { createRedisClient, createStrata, ErrorCode, PROFILES, RedisMonitor, RedisTier, StrataError, type ProfileName, type StrataOptions } from '../../index.js';
+import { createRedisClient, createStrata, ErrorCode, PROFILES, RedisMonitor, RedisTier, StrataError, type ProfileName, type RedisConnection, type StrataOptions } from '../../index.js';
 import { createServer } from '../../server/index.js';
 import type { Command } from '../command.js';
 import { loadConfig, optionsHelp, type ServeConfig } from '../config.js';
@@ -28,8 +28,9 @@ function checkProfile(profile: string | undefined): ProfileName | undefined {
 export function openCache(config: ServeConfig): { cache: ReturnType<typeof createStrata>; monitor: RedisMonitor | undefined } {
   let monitor: RedisMonitor | undefined;
   let l2: StrataOptions['l2'];
+  let connection: RedisConnection | undefined;
   if (config.redis !== undefined) {
-    const connection = createRedisClient(config.redis);
+    connection = createRedisClient(config.redis);
     l2 = new RedisTier(connection);
     monitor = new RedisMonitor(connection);
   }
@@ -40,6 +41,8 @@ export function openCache(config: ServeConfig): { cache: ReturnType<typeof creat
     namespace: config.namespace,
     prefix: config.prefix,
     profile: checkProfile(config.profile),
+    // With Redis, the server publishes its hot keys and warms its L1 from every instance's before it reports ready.
+    hotKeys: connection === undefined ? false : { connection, warmOnStart: { namespaces: '*', top: config.top } },
   });
   return { cache, monitor };
 }
