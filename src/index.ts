@@ -7,7 +7,7 @@ export type { InvalidationLogStats } from './sync/invalidationLog.js';
 export type { ClassStats } from './core/counters.js';
 export type { StrataOptions, L1Options, L2Options, L3Options, FactoryTimeouts, SyncOptions } from './config/options.js';
 export { DATA_CLASS_DEFAULTS } from './config/dataClasses.js';
-export type { DataClassOptions, BuiltInClass } from './config/dataClasses.js';
+export type { DataClassOptions, BuiltInClass, AdaptiveTtlOptions } from './config/dataClasses.js';
 export { PROFILES } from './config/profiles.js';
 export type { Profile, ProfileName } from './config/profiles.js';
 export type { Duration } from './config/duration.js';

@@ -179,6 +179,11 @@ function decodeUnchecked(bytes: Uint8Array): Entry {
   return { value, createdAt, expiresAt, staleUntil, tags };
 }
 
+/** The part of an envelope that says what the entry holds (tags and payload), without its times: equal for equal values. */
+export function entryContent(bytes: Uint8Array): Uint8Array {
+  return bytes.subarray(FIXED_HEADER_BYTES - 2);
+}
+
 /**
  * The size an envelope would have uncompressed: what the value weighs once decoded, for memory accounting and
  * `maxEntryBytes`. Reads only the header; the bytes must come from `encodeEntry`.

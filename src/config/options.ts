@@ -2,6 +2,7 @@ import { StrataError, ErrorCode } from '../errors.js';
 import type { RedisConnectionOptions } from '../redis/redisConfig.js';
 import type { RedisTierOptions } from '../tiers/redis.js';
 import type { ByteTier } from '../tiers/tier.js';
+import { resolveAdaptiveTtl, type ResolvedAdaptiveTtl } from './adaptiveTtlOptions.js';
 import { DATA_CLASS_DEFAULTS, type DataClassOptions, type TierName } from './dataClasses.js';
 import { parseDuration, type Duration } from './duration.js';
 import { PROFILES, type ProfileName, type Profile } from './profiles.js';
@@ -89,6 +90,8 @@ export interface ResolvedClass {
   grace: number;
   compress: boolean;
   replicas: 0 | 1;
+  /** Absent: every entry gets `ttl`. */
+  adaptiveTtl: ResolvedAdaptiveTtl | undefined;
 }
 
 export interface ResolvedOptions {
@@ -167,6 +170,7 @@ export function resolveClass(name: string, base: Partial<DataClassOptions> | und
     grace,
     compress: merged.compress && (profile?.compression ?? true),
     replicas: profile !== undefined && !profile.waitForReplicas ? 0 : merged.replicas,
+    adaptiveTtl: resolveAdaptiveTtl(name, merged.adaptiveTtl),
   };
 }
 

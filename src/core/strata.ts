@@ -1,6 +1,7 @@
 import type { Entry } from '../codec/entry.js';
+import { entryContent } from '../codec/envelope.js';
 import { parseDuration, type Duration } from '../config/duration.js';
-import { checkName, type ResolvedClass } from '../config/options.js';
+import { checkName } from '../config/options.js';
 import { ErrorCode, StrataError } from '../errors.js';
 import type { TierName } from '../tiers/tier.js';
 import { coarseNow, preciseNow, timestamp } from './clock.js';
@@ -113,6 +114,7 @@ export class Strata {
   getSync<V = unknown>(key: string, options?: CallOptions): V | undefined {
     const view = options === undefined || options.class === undefined ? this.defaultView : this.viewOf(options);
     if (typeof key !== 'string' || key.length === 0 || key.length > this.maxKeyLength) this.checkKey(key);
+    view.adaptiveTtl?.read(key, coarseNow());
     const l1 = view.l1;
     if (l1 === undefined) return undefined;
     const fast = l1.getFresh(key, coarseNow());
@@ -133,6 +135,7 @@ export class Strata {
   get<V = unknown>(key: string, options?: CallOptions): Promise<V | undefined> {
     const view = options === undefined || options.class === undefined ? this.defaultView : this.viewOf(options);
     if (typeof key !== 'string' || key.length === 0 || key.length > this.maxKeyLength) this.checkKey(key);
+    view.adaptiveTtl?.read(key, coarseNow());
     const fast = view.l1?.getFresh(key, coarseNow());
     if (fast !== undefined) {
       view.counters.l1Hits++;
@@ -157,6 +160,7 @@ export class Strata {
   async getMany<V = unknown>(keys: readonly string[], options: CallOptions = NO_OPTIONS): Promise<Array<V | undefined>> {
     const view = this.viewOf(options);
     this.checkKeys(keys);
+    if (view.adaptiveTtl !== undefined) for (const key of keys) view.adaptiveTtl.read(key, coarseNow());
     const entries = await this.stack.lookupMany(view, keys);
     return entries.map((e) => e?.value as V | undefined);
   }
@@ -165,8 +169,9 @@ export class Strata {
   async set<V>(key: string, value: V, options: SetOptions = NO_OPTIONS): Promise<void> {
     const view = this.viewOf(options);
     this.checkKey(key);
-    const entry = this.newEntry(view.cls, value, options, timestamp());
+    const entry = this.newEntry(view, key, value, options, timestamp());
     const bytes = this.stack.encode(view, entry);
+    view.adaptiveTtl?.written(key, entryContent(bytes), entry.createdAt);
     await this.stack.write(view, key, entry, bytes);
     await this.stack.announceSet(view, [key]);
   }
@@ -178,8 +183,10 @@ export class Strata {
     const now = timestamp();
     const prepared = items.map((item) => {
       this.checkKey(item.key);
-      const entry = this.newEntry(view.cls, item.value, item, now);
-      return { key: item.key, entry, bytes: this.stack.encode(view, entry) };
+      const entry = this.newEntry(view, item.key, item.value, item, now);
+      const bytes = this.stack.encode(view, entry);
+      view.adaptiveTtl?.written(item.key, entryContent(bytes), now);
+      return { key: item.key, entry, bytes };
     });
     await Promise.all(prepared.map((p) => this.stack.write(view, p.key, p.entry, p.bytes)));
     if (prepared.length > 0) await this.stack.announceSet(view, prepared.map((p) => p.key));
@@ -192,6 +199,7 @@ export class Strata {
   async getOrSet<V>(key: string, factory: Factory<V>, options: GetOrSetOptions = NO_OPTIONS): Promise<V> {
     const view = options.class === undefined ? this.defaultView : this.viewOf(options);
     if (typeof key !== 'string' || key.length === 0 || key.length > this.maxKeyLength) this.checkKey(key);
+    view.adaptiveTtl?.read(key, coarseNow());
     const fast = view.l1?.getFresh(key, coarseNow());
     if (fast !== undefined) {
       view.counters.l1Hits++;
@@ -204,6 +212,7 @@ export class Strata {
   async getOrSetWithInfo<V>(key: string, factory: Factory<V>, options: GetOrSetOptions = NO_OPTIONS): Promise<Answer<V>> {
     const view = this.viewOf(options);
     this.checkKey(key);
+    view.adaptiveTtl?.read(key, coarseNow());
     const fast = view.l1?.getFresh(key, coarseNow());
     if (fast !== undefined) {
       view.counters.l1Hits++;
@@ -300,8 +309,10 @@ export class Strata {
         const value = await factory(context);
         if (!stack.isClosed && !run.invalidated) {
           // createdAt is the start of the run, so a tag invalidated while the factory ran makes this value stale.
-          const entry = this.newEntry(view.cls, value, { ttl, grace: options.grace, tags }, startedAt);
-          await stack.write(view, key, entry, stack.encode(view, entry));
+          const entry = this.newEntry(view, key, value, { ttl, grace: options.grace, tags }, startedAt);
+          const bytes = stack.encode(view, entry);
+          view.adaptiveTtl?.written(key, entryContent(bytes), startedAt);
+          await stack.write(view, key, entry, bytes);
           if (stack.coherence !== undefined && stack.l2 !== undefined && view.byteTiers.includes(stack.l2)) stack.coherence.fills.watch(view.keyPrefix + key, startedAt);
         }
         return value;
@@ -360,12 +371,14 @@ export class Strata {
   async delete(key: string, options: CallOptions = NO_OPTIONS): Promise<void> {
     const view = this.viewOf(options);
     this.checkKey(key);
+    view.adaptiveTtl?.invalidated(key, preciseNow());
     await this.stack.deleteKeys(view, [key]);
   }
 
   async deleteMany(keys: readonly string[], options: CallOptions = NO_OPTIONS): Promise<void> {
     const view = this.viewOf(options);
     this.checkKeys(keys);
+    if (view.adaptiveTtl !== undefined) for (const key of keys) view.adaptiveTtl.invalidated(key, preciseNow());
     if (keys.length > 0) await this.stack.deleteKeys(view, keys);
   }
 
@@ -479,9 +492,10 @@ export class Strata {
     for (const key of keys) this.checkKey(key);
   }
 
-  private newEntry(cls: ResolvedClass, value: unknown, options: SetOptions, createdAt: number): Entry {
+  private newEntry(view: ClassView, key: string, value: unknown, options: SetOptions, createdAt: number): Entry {
+    const cls = view.cls;
     if (value === undefined) throw new StrataError(ErrorCode.NOT_SERIALIZABLE, 'undefined cannot be cached (a miss reads as undefined); store null instead');
-    const ttl = options.ttl === undefined ? cls.ttl : parseDuration(options.ttl, 'ttl', true);
+    const ttl = options.ttl === undefined ? (view.adaptiveTtl?.ttlFor(key, createdAt) ?? cls.ttl) : parseDuration(options.ttl, 'ttl', true);
     const grace = options.grace === undefined ? cls.grace : parseDuration(options.grace, 'grace', true);
     const tags = options.tags ?? [];
     if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string' || t.length === 0)) {

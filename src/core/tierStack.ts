@@ -11,6 +11,7 @@ import { MemoryTier, type MemoryPartition } from '../tiers/memory.js';
 import { compileGlob } from '../tiers/glob.js';
 import type { ByteTier, TierName } from '../tiers/tier.js';
 import { coarseNow, preciseNow } from './clock.js';
+import { AdaptiveTtl } from './adaptiveTtl.js';
 import { ClassCounters } from './counters.js';
 import { TagRegistry } from './tagRegistry.js';
 
@@ -61,6 +62,8 @@ export interface ClassView {
   /** `{prefix}:{namespace}:{class}:` */
   readonly keyPrefix: string;
   readonly counters: ClassCounters;
+  /** The class's adaptive TTL, per namespace; absent for a fixed TTL. */
+  readonly adaptiveTtl: AdaptiveTtl | undefined;
 }
 
 export type EntryState = 'fresh' | 'stale' | 'dead';
@@ -174,6 +177,7 @@ export class TierStack extends EventEmitter<StrataEvents> {
         byteTiers: this.byteTiersOf(cls),
         keyPrefix: `${this.options.prefix}:${namespace}:${className}:`,
         counters: new ClassCounters(),
+        adaptiveTtl: cls.adaptiveTtl === undefined ? undefined : new AdaptiveTtl(cls.adaptiveTtl, cls.ttl),
       };
       this.views.set(id, view);
     }
