@@ -12,7 +12,7 @@ export interface ResolvedAdaptiveTtl {
   halfLife: number;
 }
 
-export const ADAPTIVE_TTL_DEFAULTS = Object.freeze({ staleProbability: 0.05, minReadsPerTtl: 1, halfLife: '6h' });
+export const ADAPTIVE_TTL_DEFAULTS = Object.freeze({ staleProbability: 0.05, minReadsPerTtl: 0, halfLife: '6h' });
 
 /** `price:42` → `price`: keys named `{kind}:{id}` group by kind; keys without a ':' share the group ''. */
 export function groupByPrefix(key: string): string {

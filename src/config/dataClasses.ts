@@ -32,7 +32,7 @@ export interface AdaptiveTtlOptions {
   staleProbability?: number;
   /** The group of a key; default: the key up to its last ':' (`price:42` → `price`); keys without one share a group. */
   group?: (key: string) => string;
-  /** Entries read fewer times than this within the TTL the change rate allows are kept only `minTtl`; default 1, 0 turns it off. */
+  /** Entries read fewer times (group average) than this within the TTL the change rate allows are kept only `minTtl`, to save memory; default 0 (off: it costs hit rate on skewed reads, see docs/adaptive-ttl.md). */
   minReadsPerTtl?: number;
   /** Observations lose half their weight after this long, so the TTL follows a group whose behaviour changes; default '6h'. */
   halfLife?: Duration;
