@@ -8,6 +8,7 @@ export type { ClassStats } from './core/counters.js';
 export type { StrataOptions, L1Options, L2Options, L3Options, FactoryTimeouts, SyncOptions } from './config/options.js';
 export { DATA_CLASS_DEFAULTS } from './config/dataClasses.js';
 export type { DataClassOptions, BuiltInClass, AdaptiveTtlOptions } from './config/dataClasses.js';
+export type { FormatVersion } from './codec/envelope.js';
 export { PROFILES } from './config/profiles.js';
 export type { Profile, ProfileName } from './config/profiles.js';
 export type { Duration } from './config/duration.js';

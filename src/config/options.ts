@@ -1,3 +1,4 @@
+import { FORMAT_VERSION, LATEST_FORMAT_VERSION, type FormatVersion } from '../codec/envelope.js';
 import { StrataError, ErrorCode } from '../errors.js';
 import type { RedisConnectionOptions } from '../redis/redisConfig.js';
 import type { RedisTierOptions } from '../tiers/redis.js';
@@ -41,6 +42,11 @@ export interface StrataOptions {
    * Redis URL or connection options; `false` turns it off (every instance then serves its L1/L3 copies until their TTL).
    */
   sync?: boolean | SyncOptions;
+  /**
+   * The entry format this instance writes (every format up to the newest is read): keep the default during a rolling
+   * deploy, and raise it once no instance of an older release is left (docs/rolling-deploys.md). Default 1.
+   */
+  entryFormat?: FormatVersion;
 }
 
 export interface SyncOptions {
@@ -106,6 +112,7 @@ export interface ResolvedOptions {
   maxKeyLength: number;
   maxEntryBytes: number;
   compressionThreshold: number;
+  entryFormat: FormatVersion;
   timeouts: { soft: number | undefined; hard: number | undefined };
   /** `undefined` when the replicated log is off. */
   sync: { maxLen: number; blockMs: number; lockTtlMs: number; clockSkewMs: number; instanceId: string | undefined } | undefined;
@@ -235,12 +242,19 @@ export function resolveOptions(options: StrataOptions = {}): ResolvedOptions {
     defaultClass,
     maxKeyLength: positiveInteger('maxKeyLength', options.maxKeyLength, DEFAULTS.maxKeyLength),
     maxEntryBytes: positiveInteger('maxEntryBytes', options.maxEntryBytes, DEFAULTS.maxEntryBytes),
+    entryFormat: resolveEntryFormat(options.entryFormat),
     compressionThreshold: options.compressionThreshold === undefined ? DEFAULTS.compressionThreshold : positiveInteger('compressionThreshold', options.compressionThreshold, 0),
     timeouts: {
       soft: timeouts.soft === undefined ? undefined : parseDuration(timeouts.soft, 'timeouts.soft'),
       hard: timeouts.hard === undefined ? undefined : parseDuration(timeouts.hard, 'timeouts.hard'),
     },
   };
+}
+
+function resolveEntryFormat(format: unknown): FormatVersion {
+  if (format === undefined) return FORMAT_VERSION;
+  if (format !== 1 && format !== LATEST_FORMAT_VERSION) throw invalid(`entryFormat must be 1 or ${LATEST_FORMAT_VERSION}, got ${JSON.stringify(format)}`);
+  return format;
 }
 
 function resolveSync(sync: StrataOptions['sync'], l2: ResolvedOptions['l2']): ResolvedOptions['sync'] {

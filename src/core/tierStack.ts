@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Entry } from '../codec/entry.js';
-import { decodeEntry, encodeEntry, uncompressedSize } from '../codec/envelope.js';
+import { decodeEntry, encodeEntry, isNewerFormat, uncompressedSize } from '../codec/envelope.js';
 import type { ResolvedClass, ResolvedOptions } from '../config/options.js';
 import { ErrorCode, StrataError } from '../errors.js';
 import type { DistributedLock } from '../sync/distributedLock.js';
@@ -295,7 +295,7 @@ export class TierStack extends EventEmitter<StrataEvents> {
    * written, so a bad value never replaces a good one.
    */
   encode(view: ClassView, entry: Entry): Uint8Array {
-    const bytes = encodeEntry(entry, { compressionThreshold: view.cls.compress ? this.options.compressionThreshold : 0 });
+    const bytes = encodeEntry(entry, { compressionThreshold: view.cls.compress ? this.options.compressionThreshold : 0, formatVersion: this.options.entryFormat });
     const size = uncompressedSize(bytes);
     if (size > this.options.maxEntryBytes) {
       throw new StrataError(ErrorCode.VALUE_TOO_LARGE, `the value is ${size} bytes encoded (before compression), over maxEntryBytes (${this.options.maxEntryBytes}); store it in parts or raise maxEntryBytes`, { details: { bytes: size, maxEntryBytes: this.options.maxEntryBytes } });
@@ -528,7 +528,7 @@ export class TierStack extends EventEmitter<StrataEvents> {
       view.counters.decodeErrors++;
       const err = error instanceof StrataError ? error : new StrataError(ErrorCode.DECODE_FAILED, 'stored bytes did not decode', { cause: error });
       this.emit('decode:error', { tier: tier.name, key: fullKey, error: err });
-      void this.guard(tier, 'delete', tier.delete(fullKey), view);
+      if (!isNewerFormat(err)) void this.guard(tier, 'delete', tier.delete(fullKey), view);
       return undefined;
     }
   }
