@@ -33,9 +33,11 @@ export interface ServeConfig {
   logLevel: string;
   /** The server `strata stats` asks. */
   url: string | undefined;
+  /** On SIGTERM, how long to keep serving while /health/ready says 503, so load balancers stop routing here first, ms. */
+  drainDelayMs: number;
 }
 
-type Kind = 'string' | 'port' | 'bytes' | 'boolean';
+type Kind = 'string' | 'port' | 'bytes' | 'boolean' | 'ms';
 
 interface Field {
   key: keyof ServeConfig;
@@ -61,6 +63,7 @@ export const FIELDS: readonly Field[] = [
   { key: 'bodyLimit', flag: '--body-limit', env: ['STRATA_BODY_LIMIT'], kind: 'bytes', doc: 'largest request body (default 1mb)' },
   { key: 'maxKeyBytes', flag: '--max-key-bytes', env: ['STRATA_MAX_KEY_BYTES'], kind: 'bytes', doc: 'longest key in bytes (default 1024)' },
   { key: 'logLevel', flag: '--log-level', env: ['STRATA_LOG_LEVEL'], kind: 'string', doc: 'info, warn, error, debug or silent (default info)' },
+  { key: 'drainDelayMs', flag: '--drain-delay-ms', env: ['STRATA_DRAIN_DELAY_MS'], kind: 'ms', doc: 'on SIGTERM, keep serving this long with /health/ready at 503 before closing the port (default 0)' },
   { key: 'url', flag: '--url', env: ['STRATA_URL'], kind: 'string', doc: '(stats) the server to ask (default http://<host>:<port>)' },
 ];
 
@@ -80,6 +83,7 @@ const DEFAULTS: ServeConfig = {
   profile: undefined,
   logLevel: 'info',
   url: undefined,
+  drainDelayMs: 0,
 };
 
 const UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2, gb: 1024 ** 3, gib: 1024 ** 3 };
@@ -102,6 +106,11 @@ function convert(field: Field, raw: unknown, source: string): unknown {
       const port = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw bad(source, `expected a port number 0–65535, got ${JSON.stringify(raw)}`);
       return port;
+    }
+    case 'ms': {
+      const ms = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isInteger(ms) || ms < 0) throw bad(source, `expected a whole number of milliseconds, got ${JSON.stringify(raw)}`);
+      return ms;
     }
     case 'bytes': {
       if (typeof raw === 'number' && Number.isInteger(raw) && raw > 0) return raw;
