@@ -37,11 +37,14 @@ const MAX_GROUPS = 10_000;
 /** Counts are decayed lazily, once this share of the half-life has passed: the error stays under 1%. */
 const DECAY_STEP = 1 / 100;
 const HOUR_MS = 3_600_000;
+/** Bound of the changes one rewrite may stand for, so a source changing faster than `minTtl` cannot blow the rate up. */
+const MAX_CHANGES_PER_INTERVAL = 50;
 
 /**
  * A TTL per key group from its observed change and read rates. Changes are modelled as a Poisson process: with
  * rate λ the source changes within t with probability 1 − e^(−λt), so TTL = −ln(1 − staleProbability) / λ bounds the
- * chance that an entry is stale before it expires. λ is estimated as changes / observed time, seeded with one change
+ * chance that an entry is stale before it expires. λ is estimated as changes / observed time (changes corrected for
+ * those hidden between two rewrites, see `expectedChanges`), seeded with one change
  * per class TTL so a group starts at the class TTL and moves as evidence comes in. A group whose entries would be read
  * fewer than `minReadsPerTtl` times within that TTL gets `minTtl`: a long life buys it nothing but memory.
  * Every method takes the time, so a simulation can run it on its own clock.
@@ -81,8 +84,9 @@ export class AdaptiveTtl {
     if (previous !== undefined) {
       this.fingerprints.delete(key);
       const stats = this.statsOf(previous.group, now);
-      stats.exposure += Math.max(0, now - previous.writtenAt);
-      if (previous.digest !== digest) stats.changes++;
+      const interval = Math.max(0, now - previous.writtenAt);
+      if (previous.digest !== digest) stats.changes += this.expectedChanges(stats, interval);
+      stats.exposure += interval;
       stats.keys--;
     }
     const group = this.options.group(key);
@@ -113,6 +117,18 @@ export class AdaptiveTtl {
         ttl: this.ttlOf(stats, now),
       };
     });
+  }
+
+  /**
+   * How many changes a changed interval stands for: several may hide behind one different digest. Given the current
+   * rate λ and at least one change in t, a Poisson process made λt / (1 − e^(−λt)) of them on average; adding that
+   * instead of 1 is an online EM step towards the maximum-likelihood rate (plain counting underestimates fast groups
+   * whose keys are rewritten only now and then).
+   */
+  private expectedChanges(stats: GroupStats, interval: number): number {
+    const x = this.changeRate(stats) * interval;
+    if (x < 1e-9) return 1;
+    return Math.min(x / (1 - Math.exp(-x)), MAX_CHANGES_PER_INTERVAL);
   }
 
   private ttlOf(stats: GroupStats, now: number): number {
