@@ -179,7 +179,7 @@ async function load(running: () => boolean): Promise<LoadReport> {
 }
 
 describe('rolling restart', () => {
-  it(`restarts each of ${INSTANCES} strata serve instances in turn under load with zero failed requests`, async () => {
+  it(`restarts each of ${INSTANCES} strata serve instances in turn under load with zero failed requests`, async (t) => {
     const topology = await standalone();
     for (let i = 0; i < INSTANCES; i++) instances.push({ port: await findFreePort(), state: 'down', child: undefined, output: '' });
     await Promise.all(instances.map((instance) => start(instance, topology.url)));
@@ -202,6 +202,7 @@ describe('rolling restart', () => {
     }
     const report = await loadDone;
     await checking;
+    t.diagnostic(`${report.requests} requests over ${((Date.now() - startedAt) / 1000).toFixed(1)} s, ${report.retriedOnRefused} retried on a refused connection, ${report.failures.length} failed`);
     assert.deepEqual(exitCodes, instances.map(() => 0), 'every instance exits 0 after draining');
     assert.ok(report.requests > 200, `the load kept going through the restarts (${report.requests} requests)`);
     assert.equal(report.wrongValues, 0);
