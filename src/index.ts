@@ -9,6 +9,7 @@ export type { StrataOptions, L1Options, L2Options, L3Options, FactoryTimeouts, S
 export { DATA_CLASS_DEFAULTS } from './config/dataClasses.js';
 export type { DataClassOptions, BuiltInClass, AdaptiveTtlOptions } from './config/dataClasses.js';
 export type { FormatVersion } from './codec/envelope.js';
+export type { GroupTtl } from './core/adaptiveTtl.js';
 export { PROFILES } from './config/profiles.js';
 export type { Profile, ProfileName } from './config/profiles.js';
 export type { Duration } from './config/duration.js';

@@ -112,6 +112,10 @@ describe('adaptive TTL', () => {
     await sleep(80);
     assert.equal(await cache.get('price:1', { class: 'products' }), undefined);
     assert.equal(await cache.get('spec:1', { class: 'products' }), 'steel');
+    const groups = new Map(cache.stats().adaptiveTtl?.products?.map((g) => [g.group, g]));
+    assert.equal(groups.get('price')?.ttl, 30);
+    assert.ok((groups.get('spec')?.ttl ?? 0) > 30);
+    assert.ok((groups.get('price')?.changesPerHour ?? 0) > (groups.get('spec')?.changesPerHour ?? Infinity));
     await cache.close();
   });
 });

@@ -5,6 +5,7 @@ import { checkName } from '../config/options.js';
 import { ErrorCode, StrataError } from '../errors.js';
 import type { TierName } from '../tiers/tier.js';
 import { coarseNow, preciseNow, timestamp } from './clock.js';
+import type { GroupTtl } from './adaptiveTtl.js';
 import type { ClassStats } from './counters.js';
 import { SingleFlight } from './singleFlight.js';
 import type { InvalidationLogStats } from '../sync/invalidationLog.js';
@@ -64,6 +65,8 @@ export interface StrataStats {
   inflight: number;
   /** The replicated log (absent without it): lag, events behind, repairs. */
   sync?: InvalidationLogStats;
+  /** Per class with an adaptive TTL: each key group's estimated change and read rates and the TTL it gets now. */
+  adaptiveTtl?: Record<string, GroupTtl[]>;
 }
 
 const NO_OPTIONS: CallOptions = {};
@@ -435,8 +438,11 @@ export class Strata {
 
   stats(): StrataStats {
     const classes: Record<string, ClassStats> = {};
+    let adaptiveTtl: Record<string, GroupTtl[]> | undefined;
     for (const view of this.stack.allViews()) {
-      if (view.namespace === this.name) classes[view.cls.name] = view.counters.snapshot();
+      if (view.namespace !== this.name) continue;
+      classes[view.cls.name] = view.counters.snapshot();
+      if (view.adaptiveTtl !== undefined) (adaptiveTtl ??= {})[view.cls.name] = view.adaptiveTtl.describe(preciseNow());
     }
     const l1 = this.stack.l1?.stats();
     return {
@@ -445,6 +451,7 @@ export class Strata {
       l1: l1 === undefined ? undefined : { entries: l1.entries, bytes: l1.bytes, maxBytes: l1.maxBytes, evictions: l1.evictions, rejected: l1.rejected },
       inflight: this.flights.size,
       sync: this.stack.coherence?.log.stats(),
+      ...(adaptiveTtl === undefined ? {} : { adaptiveTtl }),
     };
   }
 
