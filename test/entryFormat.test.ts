@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { decodeEntry, encodeEntry, FORMAT_VERSION, isNewerFormat, LATEST_FORMAT_VERSION } from '../src/codec/envelope.js';
+import { decodeEntry, encodeEntry, FORMAT_VERSION, isNewerFormat, LATEST_FORMAT_VERSION, uncompressedSize } from '../src/codec/envelope.js';
 import { adminClient } from '../src/redis/localTopology.js';
 import { createStrata, StrataError, type Strata } from '../src/index.js';
 import { useRedisTopology } from './support/redis.js';
@@ -43,6 +43,8 @@ describe('entry format versions', () => {
     assert.equal((v2[0] as number) >> 4, 2);
     assert.deepEqual(decodeEntry(v2), decodeEntry(v1));
     assert.deepEqual(decodeEntry(v1).value, entry.value);
+    assert.ok(v1.length < 2000, 'the test entry is compressed');
+    assert.equal(uncompressedSize(v2), uncompressedSize(v1) + 2, 'the size accounting skips the extension block');
   });
 
   it('reports an entry of a newer format as such (a miss for this release), and corrupt bytes as corrupt', () => {
