@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeEntry, encodeEntry, FORMAT_VERSION } from '../src/codec/envelope.js';
+import { decodeEntry, encodeEntry, FORMAT_VERSION, LATEST_FORMAT_VERSION } from '../src/codec/envelope.js';
 import { CodecId, type CompressedCodecName, DEFAULT_CODEC } from '../src/codec/compression.js';
 import type { Entry } from '../src/codec/entry.js';
 import { ErrorCode, isStrataError } from '../src/errors.js';
@@ -159,7 +159,7 @@ describe('decodeEntry on bad bytes', () => {
 
   it('rejects an unknown format version', () => {
     const bytes = Uint8Array.from(valid);
-    bytes[0] = ((FORMAT_VERSION + 1) << 4) | codecOf(valid);
+    bytes[0] = ((LATEST_FORMAT_VERSION + 1) << 4) | codecOf(valid);
     assert.throws(() => decodeEntry(bytes), (err) => isDecodeFailed(err) && /format version/.test((err as Error).message));
   });
 

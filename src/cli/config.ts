@@ -35,9 +35,11 @@ export interface ServeConfig {
   url: string | undefined;
   /** Keys `strata warm` prefetches. */
   top: number | undefined;
+  /** On SIGTERM, how long to keep serving while /health/ready says 503, so load balancers stop routing here first, ms. */
+  drainDelayMs: number;
 }
 
-type Kind = 'string' | 'port' | 'bytes' | 'boolean' | 'count';
+type Kind = 'string' | 'port' | 'bytes' | 'boolean' | 'count' | 'ms';
 
 interface Field {
   key: keyof ServeConfig;
@@ -63,6 +65,7 @@ export const FIELDS: readonly Field[] = [
   { key: 'bodyLimit', flag: '--body-limit', env: ['STRATA_BODY_LIMIT'], kind: 'bytes', doc: 'largest request body (default 1mb)' },
   { key: 'maxKeyBytes', flag: '--max-key-bytes', env: ['STRATA_MAX_KEY_BYTES'], kind: 'bytes', doc: 'longest key in bytes (default 1024)' },
   { key: 'logLevel', flag: '--log-level', env: ['STRATA_LOG_LEVEL'], kind: 'string', doc: 'info, warn, error, debug or silent (default info)' },
+  { key: 'drainDelayMs', flag: '--drain-delay-ms', env: ['STRATA_DRAIN_DELAY_MS'], kind: 'ms', doc: 'on SIGTERM, keep serving this long with /health/ready at 503 before closing the port (default 0)' },
   { key: 'url', flag: '--url', env: ['STRATA_URL'], kind: 'string', doc: '(stats) the server to ask (default http://<host>:<port>)' },
   { key: 'top', flag: '--top', env: ['STRATA_WARM_TOP'], kind: 'count', doc: '(warm; serve with Redis) most hot keys prefetched into L1 (default 1000)' },
 ];
@@ -84,7 +87,15 @@ const DEFAULTS: ServeConfig = {
   logLevel: 'info',
   url: undefined,
   top: undefined,
+  drainDelayMs: 0,
 };
+
+/** A whole number given as a number or a string of digits, at least `min`; else the error `fail` makes. */
+function wholeNumber(raw: unknown, min: number, fail: () => Error): number {
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) throw fail();
+  return n;
+}
 
 const UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2, gb: 1024 ** 3, gib: 1024 ** 3 };
 
@@ -107,11 +118,10 @@ function convert(field: Field, raw: unknown, source: string): unknown {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw bad(source, `expected a port number 0–65535, got ${JSON.stringify(raw)}`);
       return port;
     }
-    case 'count': {
-      const count = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
-      if (!Number.isSafeInteger(count) || count <= 0) throw bad(source, `expected a positive whole number, got ${JSON.stringify(raw)}`);
-      return count;
-    }
+    case 'count':
+      return wholeNumber(raw, 1, () => bad(source, `expected a positive whole number, got ${JSON.stringify(raw)}`));
+    case 'ms':
+      return wholeNumber(raw, 0, () => bad(source, `expected a whole number of milliseconds, got ${JSON.stringify(raw)}`));
     case 'bytes': {
       if (typeof raw === 'number' && Number.isInteger(raw) && raw > 0) return raw;
       const match = typeof raw === 'string' ? /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(raw.trim()) : null;

@@ -18,17 +18,28 @@ import { deserializeValue, serializeValue } from './serializer.js';
  * f64  expiresAt     Infinity = never
  * f64  staleUntil
  * u16  tag count, then per tag: u16 byte length + UTF-8 bytes
+ * version 2 only: u16 extension length + that many bytes (fields added later; a reader skips what it does not know)
  * codec none:  the msgpack payload
  * otherwise:   u32 payload length before compression, then the compressed payload
  * ```
+ * A release reads every version up to LATEST_FORMAT_VERSION and writes FORMAT_VERSION unless told otherwise: a new
+ * version is first shipped readable, and written only once every instance reads it (docs/rolling-deploys.md).
  */
 export const FORMAT_VERSION = 1;
+
+/** The newest format this release reads (and writes when `formatVersion` asks for it). */
+export const LATEST_FORMAT_VERSION = 2;
+
+/** The formats this release can write. */
+export type FormatVersion = 1 | 2;
 
 export interface EncodeOptions {
   /** Payloads at or above this many bytes are compressed (if that saves at least ~10%). 0 disables compression. */
   compressionThreshold: number;
   /** The codec for payloads above the threshold; defaults to `DEFAULT_CODEC` (see docs/adr-001-compression.md). */
   codec?: CompressedCodecName;
+  /** The format to write; default FORMAT_VERSION. */
+  formatVersion?: FormatVersion;
 }
 
 /** Compressing must save at least this share of the payload, or it is stored as is (cheaper to decode). */
@@ -86,11 +97,12 @@ export function encodeEntry(entry: Entry, options: EncodeOptions): Uint8Array {
     }
   }
   const tags = encodeTags(entry.tags);
-  let size = FIXED_HEADER_BYTES + body.length + (codecId === CodecId.none ? 0 : 4);
+  const version = options.formatVersion ?? FORMAT_VERSION;
+  let size = FIXED_HEADER_BYTES + body.length + (codecId === CodecId.none ? 0 : 4) + (version >= 2 ? 2 : 0);
   for (const tag of tags) size += 2 + tag.length;
 
   const out = Buffer.allocUnsafe(size);
-  let at = out.writeUInt8((FORMAT_VERSION << 4) | codecId, 0);
+  let at = out.writeUInt8((version << 4) | codecId, 0);
   at = out.writeDoubleLE(entry.createdAt, at);
   at = out.writeDoubleLE(entry.expiresAt, at);
   at = out.writeDoubleLE(entry.staleUntil, at);
@@ -99,6 +111,7 @@ export function encodeEntry(entry: Entry, options: EncodeOptions): Uint8Array {
     at = out.writeUInt16LE(tag.length, at);
     at += tag.copy(out, at);
   }
+  if (version >= 2) at = out.writeUInt16LE(0, at);
   if (codecId !== CodecId.none) at = out.writeUInt32LE(payload.length, at);
   out.set(body, at);
   return out;
@@ -110,6 +123,21 @@ function decodeFailed(reason: string, cause?: unknown): StrataError {
     `Stored bytes are not a Strata entry this release can read (${reason}); the entry should be deleted and recomputed.`,
     cause === undefined ? {} : { cause },
   );
+}
+
+/**
+ * An entry written by a newer release during a rolling deploy: a miss here, and left in place for the instances that
+ * read it (never deleted as corrupt).
+ */
+function newerFormat(version: number): StrataError {
+  return new StrataError(ErrorCode.DECODE_FAILED, `the entry is in format version ${version}, written by a newer release; this release reads up to ${LATEST_FORMAT_VERSION}`, {
+    details: { newerFormat: version },
+  });
+}
+
+/** Whether a DECODE_FAILED error is an entry of a newer release rather than bad bytes. */
+export function isNewerFormat(error: unknown): boolean {
+  return isStrataError(error, ErrorCode.DECODE_FAILED) && typeof error.details?.newerFormat === 'number';
 }
 
 function need(bytes: Buffer, at: number, count: number, what: string): void {
@@ -136,7 +164,8 @@ function decodeUnchecked(bytes: Uint8Array): Entry {
   const header = buf.readUInt8(0);
   const version = header >> 4;
   const codecId = header & 0x0f;
-  if (version !== FORMAT_VERSION) throw decodeFailed(`format version ${version}, this release reads ${FORMAT_VERSION}`);
+  if (version > LATEST_FORMAT_VERSION) throw newerFormat(version);
+  if (version < 1) throw decodeFailed(`format version ${version}, this release reads 1 to ${LATEST_FORMAT_VERSION}`);
   const compressor = compressorWithId(codecId);
   if (codecId !== CodecId.none && compressor === undefined) throw decodeFailed(`unknown codec id ${codecId}`);
 
@@ -153,6 +182,11 @@ function decodeUnchecked(bytes: Uint8Array): Entry {
     need(buf, at, length, 'tags');
     tags.push(buf.toString('utf8', at, at + length));
     at += length;
+  }
+  if (version >= 2) {
+    need(buf, at, 2, 'extension length');
+    at += 2 + buf.readUInt16LE(at);
+    need(buf, at, 0, 'extension');
   }
 
   let payload: Uint8Array;
@@ -179,6 +213,11 @@ function decodeUnchecked(bytes: Uint8Array): Entry {
   return { value, createdAt, expiresAt, staleUntil, tags };
 }
 
+/** The part of an envelope that says what the entry holds (tags and payload), without its times: equal for equal values. */
+export function entryContent(bytes: Uint8Array): Uint8Array {
+  return bytes.subarray(FIXED_HEADER_BYTES - 2);
+}
+
 /**
  * The size an envelope would have uncompressed: what the value weighs once decoded, for memory accounting and
  * `maxEntryBytes`. Reads only the header; the bytes must come from `encodeEntry`.
@@ -190,6 +229,7 @@ export function uncompressedSize(bytes: Uint8Array): number {
   const tagCount = buf.readUInt16LE(at);
   at += 2;
   for (let i = 0; i < tagCount; i++) at += 2 + buf.readUInt16LE(at);
+  if (buf.readUInt8(0) >> 4 >= 2) at += 2 + buf.readUInt16LE(at);
   const rawPayload = buf.readUInt32LE(at);
   return at + rawPayload;
 }

@@ -18,6 +18,24 @@ export interface DataClassOptions {
   compress: boolean;
   /** Replicas that must acknowledge an L2 write (Redis `WAIT`): 1 means "replication 2". */
   replicas: 0 | 1;
+  /** Choose each entry's TTL from how often its key group changes and is read (docs/adaptive-ttl.md); absent: the fixed `ttl`. */
+  adaptiveTtl?: AdaptiveTtlOptions;
+}
+
+/** Adaptive TTL of a data class: a TTL per key group, from the group's observed change and read rates. */
+export interface AdaptiveTtlOptions {
+  /** Shortest TTL it may choose. */
+  minTtl: Duration;
+  /** Longest TTL it may choose (finite): what a group that never changes gets. */
+  maxTtl: Duration;
+  /** Accepted probability that the source changed before an entry expires, in (0, 1); default 0.05. */
+  staleProbability?: number;
+  /** The group of a key; default: the key up to its last ':' (`price:42` → `price`); keys without one share a group. */
+  group?: (key: string) => string;
+  /** Entries read fewer times (group average) than this within the TTL the change rate allows are kept only `minTtl`, to save memory; default 0 (off: it costs hit rate on skewed reads, see docs/adaptive-ttl.md). */
+  minReadsPerTtl?: number;
+  /** Observations lose half their weight after this long, so the TTL follows a group whose behaviour changes; default '6h'. */
+  halfLife?: Duration;
 }
 
 /** Defaults from the specification; DESIGN.md, decision 2. */

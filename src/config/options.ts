@@ -1,8 +1,10 @@
+import { FORMAT_VERSION, LATEST_FORMAT_VERSION, type FormatVersion } from '../codec/envelope.js';
 import { StrataError, ErrorCode } from '../errors.js';
 import type { RedisConnection } from '../redis/connection.js';
 import type { RedisConnectionOptions } from '../redis/redisConfig.js';
 import type { RedisTierOptions } from '../tiers/redis.js';
 import type { ByteTier } from '../tiers/tier.js';
+import { resolveAdaptiveTtl, type ResolvedAdaptiveTtl } from './adaptiveTtlOptions.js';
 import { DATA_CLASS_DEFAULTS, type DataClassOptions, type TierName } from './dataClasses.js';
 import { parseDuration, type Duration } from './duration.js';
 import { PROFILES, type ProfileName, type Profile } from './profiles.js';
@@ -46,6 +48,11 @@ export interface StrataOptions {
    * (or `hotKeys.connection` is given); `false` turns it off.
    */
   hotKeys?: boolean | HotKeysOptions;
+  /**
+   * The entry format this instance writes (every format up to the newest is read): keep the default during a rolling
+   * deploy, and raise it once no instance of an older release is left (docs/rolling-deploys.md). Default 1.
+   */
+  entryFormat?: FormatVersion;
 }
 
 export interface HotKeysOptions {
@@ -112,6 +119,8 @@ export interface ResolvedClass {
   grace: number;
   compress: boolean;
   replicas: 0 | 1;
+  /** Absent: every entry gets `ttl`. */
+  adaptiveTtl: ResolvedAdaptiveTtl | undefined;
 }
 
 export interface ResolvedOptions {
@@ -126,6 +135,7 @@ export interface ResolvedOptions {
   maxKeyLength: number;
   maxEntryBytes: number;
   compressionThreshold: number;
+  entryFormat: FormatVersion;
   timeouts: { soft: number | undefined; hard: number | undefined };
   /** `undefined` when hot-key tracking is off. */
   hotKeys: ResolvedHotKeys | undefined;
@@ -207,6 +217,7 @@ export function resolveClass(name: string, base: Partial<DataClassOptions> | und
     grace,
     compress: merged.compress && (profile?.compression ?? true),
     replicas: profile !== undefined && !profile.waitForReplicas ? 0 : merged.replicas,
+    adaptiveTtl: resolveAdaptiveTtl(name, merged.adaptiveTtl),
   };
 }
 
@@ -272,12 +283,19 @@ export function resolveOptions(options: StrataOptions = {}): ResolvedOptions {
     defaultClass,
     maxKeyLength: positiveInteger('maxKeyLength', options.maxKeyLength, DEFAULTS.maxKeyLength),
     maxEntryBytes: positiveInteger('maxEntryBytes', options.maxEntryBytes, DEFAULTS.maxEntryBytes),
+    entryFormat: resolveEntryFormat(options.entryFormat),
     compressionThreshold: options.compressionThreshold === undefined ? DEFAULTS.compressionThreshold : positiveInteger('compressionThreshold', options.compressionThreshold, 0),
     timeouts: {
       soft: timeouts.soft === undefined ? undefined : parseDuration(timeouts.soft, 'timeouts.soft'),
       hard: timeouts.hard === undefined ? undefined : parseDuration(timeouts.hard, 'timeouts.hard'),
     },
   };
+}
+
+function resolveEntryFormat(format: unknown): FormatVersion {
+  if (format === undefined) return FORMAT_VERSION;
+  if (format !== 1 && format !== LATEST_FORMAT_VERSION) throw invalid(`entryFormat must be 1 or ${LATEST_FORMAT_VERSION}, got ${JSON.stringify(format)}`);
+  return format;
 }
 
 function resolveSync(sync: StrataOptions['sync'], l2: ResolvedOptions['l2']): ResolvedOptions['sync'] {

@@ -1,10 +1,12 @@
 import type { Entry } from '../codec/entry.js';
+import { entryContent } from '../codec/envelope.js';
 import { parseDuration, type Duration } from '../config/duration.js';
-import { checkName, type ResolvedClass } from '../config/options.js';
+import { checkName } from '../config/options.js';
 import { ErrorCode, StrataError } from '../errors.js';
 import type { TierName } from '../tiers/tier.js';
 import { coarseNow, preciseNow, timestamp } from './clock.js';
 import type { ClassStats } from '../metrics/classStats.js';
+import type { GroupTtl } from './adaptiveTtl.js';
 import { SingleFlight } from './singleFlight.js';
 import type { InvalidationLogStats } from '../sync/invalidationLog.js';
 import type { SyncReport, WarmReport } from '../sync/warmReport.js';
@@ -67,6 +69,8 @@ export interface StrataStats {
   sync?: InvalidationLogStats;
   /** Hot-key tracking (absent without it): reads sampled, samples dropped, publications. */
   hotKeys?: HotKeyStats;
+  /** Per class with an adaptive TTL: each key group's estimated change and read rates and the TTL it gets now. */
+  adaptiveTtl?: Record<string, GroupTtl[]>;
 }
 
 const NO_OPTIONS: CallOptions = {};
@@ -117,6 +121,7 @@ export class Strata {
   getSync<V = unknown>(key: string, options?: CallOptions): V | undefined {
     const view = options === undefined || options.class === undefined ? this.defaultView : this.viewOf(options);
     if (typeof key !== 'string' || key.length === 0 || key.length > this.maxKeyLength) this.checkKey(key);
+    view.adaptiveTtl?.read(key, coarseNow());
     const l1 = view.l1;
     if (l1 === undefined) return undefined;
     const fast = l1.getFresh(key, coarseNow());
@@ -137,6 +142,7 @@ export class Strata {
   get<V = unknown>(key: string, options?: CallOptions): Promise<V | undefined> {
     const view = options === undefined || options.class === undefined ? this.defaultView : this.viewOf(options);
     if (typeof key !== 'string' || key.length === 0 || key.length > this.maxKeyLength) this.checkKey(key);
+    view.adaptiveTtl?.read(key, coarseNow());
     const fast = view.l1?.getFresh(key, coarseNow());
     if (fast !== undefined) {
       view.counters.l1Hits++;
@@ -162,6 +168,7 @@ export class Strata {
     const view = this.viewOf(options);
     this.checkKeys(keys);
     view.l1?.noteReads(keys);
+    if (view.adaptiveTtl !== undefined) for (const key of keys) view.adaptiveTtl.read(key, coarseNow());
     const entries = await this.stack.lookupMany(view, keys);
     return entries.map((e) => e?.value as V | undefined);
   }
@@ -170,8 +177,9 @@ export class Strata {
   async set<V>(key: string, value: V, options: SetOptions = NO_OPTIONS): Promise<void> {
     const view = this.viewOf(options);
     this.checkKey(key);
-    const entry = this.newEntry(view.cls, value, options, timestamp());
+    const entry = this.newEntry(view, key, value, options, timestamp());
     const bytes = this.stack.encode(view, entry);
+    view.adaptiveTtl?.written(key, entryContent(bytes), entry.createdAt);
     await this.stack.write(view, key, entry, bytes);
     await this.stack.announceSet(view, [key]);
   }
@@ -183,8 +191,10 @@ export class Strata {
     const now = timestamp();
     const prepared = items.map((item) => {
       this.checkKey(item.key);
-      const entry = this.newEntry(view.cls, item.value, item, now);
-      return { key: item.key, entry, bytes: this.stack.encode(view, entry) };
+      const entry = this.newEntry(view, item.key, item.value, item, now);
+      const bytes = this.stack.encode(view, entry);
+      view.adaptiveTtl?.written(item.key, entryContent(bytes), now);
+      return { key: item.key, entry, bytes };
     });
     await Promise.all(prepared.map((p) => this.stack.write(view, p.key, p.entry, p.bytes)));
     if (prepared.length > 0) await this.stack.announceSet(view, prepared.map((p) => p.key));
@@ -197,6 +207,7 @@ export class Strata {
   async getOrSet<V>(key: string, factory: Factory<V>, options: GetOrSetOptions = NO_OPTIONS): Promise<V> {
     const view = options.class === undefined ? this.defaultView : this.viewOf(options);
     if (typeof key !== 'string' || key.length === 0 || key.length > this.maxKeyLength) this.checkKey(key);
+    view.adaptiveTtl?.read(key, coarseNow());
     const fast = view.l1?.getFresh(key, coarseNow());
     if (fast !== undefined) {
       view.counters.l1Hits++;
@@ -209,6 +220,7 @@ export class Strata {
   async getOrSetWithInfo<V>(key: string, factory: Factory<V>, options: GetOrSetOptions = NO_OPTIONS): Promise<Answer<V>> {
     const view = this.viewOf(options);
     this.checkKey(key);
+    view.adaptiveTtl?.read(key, coarseNow());
     const fast = view.l1?.getFresh(key, coarseNow());
     if (fast !== undefined) {
       view.counters.l1Hits++;
@@ -305,8 +317,10 @@ export class Strata {
         const value = await factory(context);
         if (!stack.isClosed && !run.invalidated) {
           // createdAt is the start of the run, so a tag invalidated while the factory ran makes this value stale.
-          const entry = this.newEntry(view.cls, value, { ttl, grace: options.grace, tags }, startedAt);
-          await stack.write(view, key, entry, stack.encode(view, entry));
+          const entry = this.newEntry(view, key, value, { ttl, grace: options.grace, tags }, startedAt);
+          const bytes = stack.encode(view, entry);
+          view.adaptiveTtl?.written(key, entryContent(bytes), startedAt);
+          await stack.write(view, key, entry, bytes);
           if (stack.coherence !== undefined && stack.l2 !== undefined && view.byteTiers.includes(stack.l2)) stack.coherence.fills.watch(view.keyPrefix + key, startedAt);
         }
         return value;
@@ -365,12 +379,14 @@ export class Strata {
   async delete(key: string, options: CallOptions = NO_OPTIONS): Promise<void> {
     const view = this.viewOf(options);
     this.checkKey(key);
+    view.adaptiveTtl?.invalidated(key, preciseNow());
     await this.stack.deleteKeys(view, [key]);
   }
 
   async deleteMany(keys: readonly string[], options: CallOptions = NO_OPTIONS): Promise<void> {
     const view = this.viewOf(options);
     this.checkKeys(keys);
+    if (view.adaptiveTtl !== undefined) for (const key of keys) view.adaptiveTtl.invalidated(key, preciseNow());
     if (keys.length > 0) await this.stack.deleteKeys(view, keys);
   }
 
@@ -427,8 +443,11 @@ export class Strata {
 
   stats(): StrataStats {
     const classes: Record<string, ClassStats> = {};
+    let adaptiveTtl: Record<string, GroupTtl[]> | undefined;
     for (const view of this.stack.allViews()) {
-      if (view.namespace === this.name) classes[view.cls.name] = view.counters.snapshot();
+      if (view.namespace !== this.name) continue;
+      classes[view.cls.name] = view.counters.snapshot();
+      if (view.adaptiveTtl !== undefined) (adaptiveTtl ??= {})[view.cls.name] = view.adaptiveTtl.describe(preciseNow());
     }
     const l1 = this.stack.l1?.stats();
     return {
@@ -438,6 +457,7 @@ export class Strata {
       inflight: this.flights.size,
       sync: this.stack.coherence?.log.stats(),
       hotKeys: warmUpOf(this.stack)?.stats(),
+      ...(adaptiveTtl === undefined ? {} : { adaptiveTtl }),
     };
   }
 
@@ -516,9 +536,10 @@ export class Strata {
     for (const key of keys) this.checkKey(key);
   }
 
-  private newEntry(cls: ResolvedClass, value: unknown, options: SetOptions, createdAt: number): Entry {
+  private newEntry(view: ClassView, key: string, value: unknown, options: SetOptions, createdAt: number): Entry {
+    const cls = view.cls;
     if (value === undefined) throw new StrataError(ErrorCode.NOT_SERIALIZABLE, 'undefined cannot be cached (a miss reads as undefined); store null instead');
-    const ttl = options.ttl === undefined ? cls.ttl : parseDuration(options.ttl, 'ttl', true);
+    const ttl = options.ttl === undefined ? (view.adaptiveTtl?.ttlFor(key, createdAt) ?? cls.ttl) : parseDuration(options.ttl, 'ttl', true);
     const grace = options.grace === undefined ? cls.grace : parseDuration(options.grace, 'grace', true);
     const tags = options.tags ?? [];
     if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string' || t.length === 0)) {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Entry } from '../codec/entry.js';
-import { decodeEntry, encodeEntry, uncompressedSize } from '../codec/envelope.js';
+import { decodeEntry, encodeEntry, isNewerFormat, uncompressedSize } from '../codec/envelope.js';
 import type { ResolvedClass, ResolvedOptions } from '../config/options.js';
 import { ErrorCode, StrataError } from '../errors.js';
 import type { DistributedLock } from '../sync/distributedLock.js';
@@ -12,6 +12,7 @@ import { MemoryTier, type MemoryPartition } from '../tiers/memory.js';
 import { compileGlob } from '../tiers/glob.js';
 import type { ByteTier, TierName } from '../tiers/tier.js';
 import { coarseNow, preciseNow } from './clock.js';
+import { AdaptiveTtl } from './adaptiveTtl.js';
 import { ClassCounters } from './counters.js';
 import { TagRegistry } from './tagRegistry.js';
 
@@ -66,6 +67,8 @@ export interface ClassView {
   /** `{prefix}:{namespace}:{class}:` */
   readonly keyPrefix: string;
   readonly counters: ClassCounters;
+  /** The class's adaptive TTL, per namespace; absent for a fixed TTL. */
+  readonly adaptiveTtl: AdaptiveTtl | undefined;
 }
 
 export type EntryState = 'fresh' | 'stale' | 'dead';
@@ -179,6 +182,7 @@ export class TierStack extends EventEmitter<StrataEvents> {
         byteTiers: this.byteTiersOf(cls),
         keyPrefix: `${this.options.prefix}:${namespace}:${className}:`,
         counters: new ClassCounters(),
+        adaptiveTtl: cls.adaptiveTtl === undefined ? undefined : new AdaptiveTtl(cls.adaptiveTtl, cls.ttl),
       };
       this.views.set(id, view);
     }
@@ -324,7 +328,7 @@ export class TierStack extends EventEmitter<StrataEvents> {
    * written, so a bad value never replaces a good one.
    */
   encode(view: ClassView, entry: Entry): Uint8Array {
-    const bytes = encodeEntry(entry, { compressionThreshold: view.cls.compress ? this.options.compressionThreshold : 0 });
+    const bytes = encodeEntry(entry, { compressionThreshold: view.cls.compress ? this.options.compressionThreshold : 0, formatVersion: this.options.entryFormat });
     const size = uncompressedSize(bytes);
     if (size > this.options.maxEntryBytes) {
       throw new StrataError(ErrorCode.VALUE_TOO_LARGE, `the value is ${size} bytes encoded (before compression), over maxEntryBytes (${this.options.maxEntryBytes}); store it in parts or raise maxEntryBytes`, { details: { bytes: size, maxEntryBytes: this.options.maxEntryBytes } });
@@ -557,7 +561,7 @@ export class TierStack extends EventEmitter<StrataEvents> {
       view.counters.decodeErrors++;
       const err = error instanceof StrataError ? error : new StrataError(ErrorCode.DECODE_FAILED, 'stored bytes did not decode', { cause: error });
       this.emit('decode:error', { tier: tier.name, key: fullKey, error: err });
-      void this.guard(tier, 'delete', tier.delete(fullKey), view);
+      if (!isNewerFormat(err)) void this.guard(tier, 'delete', tier.delete(fullKey), view);
       return undefined;
     }
   }

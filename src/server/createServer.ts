@@ -49,6 +49,8 @@ export interface StrataServer {
   listen(): Promise<string>;
   /** Stops accepting connections, answers the requests in flight, then releases the metrics' listeners (not the cache). */
   close(): Promise<void>;
+  /** From now on /health/ready answers 503 `draining` (everything else is still served): the first step of a shutdown. */
+  drain(): void;
 }
 
 const DEFAULT_LIMITS: Required<ServerLimits> = { bodyLimit: 1024 * 1024, maxKeyBytes: 1024, maxBatch: 1000, maxTags: 64 };
@@ -122,7 +124,9 @@ export function createServer(options: ServerOptions): StrataServer {
     // Keys are URL path segments: a long key must reach the schema check (400), not the router's limit (414).
     routerOptions: { maxParamLength: limits.maxKeyBytes * 3 + 16 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, allowUnionTypes: true } },
-    return503OnClosing: true,
+    // A request that reaches a draining server (its connection was accepted before the port closed) is served: the cache
+    // closes only once every request has finished, so a 503 here would fail it for nothing (test/rollingRestart.test.ts).
+    return503OnClosing: false,
     // One line per request at info level would drown the log of a busy sidecar; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
   });
@@ -293,6 +297,10 @@ export function createServer(options: ServerOptions): StrataServer {
   app.addHook('onClose', async () => {
     metrics.close();
   });
+  let draining = false;
+  app.addHook('onRequest', async (request, reply) => {
+    if (draining && request.url === '/health/ready') await reply.code(503).send({ status: 'draining' });
+  });
 
   return {
     app,
@@ -302,6 +310,9 @@ export function createServer(options: ServerOptions): StrataServer {
     },
     async close() {
       await app.close();
+    },
+    drain() {
+      draining = true;
     },
   };
 }

@@ -87,9 +87,12 @@ async function run(argv: string[]): Promise<number> {
       }
       stopping = true;
       console.log(`strata: ${signal}, shutting down (finishing requests in flight, then closing the cache)`);
-      // Stop accepting first so no request lands on a closed cache, then flush and close the tiers.
-      server
-        .close()
+      // Readiness fails first and the port stays open for the drain delay: closing a listening socket resets the
+      // connections still in its accept queue, so load balancers must stop sending before it closes.
+      server.drain();
+      new Promise((resolveDelay) => setTimeout(resolveDelay, config.drainDelayMs))
+        // Stop accepting so no request lands on a closed cache, then flush and close the tiers.
+        .then(() => server.close())
         .then(() => cache.close())
         .then(() => monitor?.close())
         .then(
