@@ -1,6 +1,7 @@
 import { ErrorCode, StrataError } from '../errors.js';
 import { FrequencySketch, mixHash } from './policy/frequencySketch.js';
 import { GhostSet } from './policy/ghostSet.js';
+import { ReuseHistory } from './policy/reuseHistory.js';
 
 export interface MemoryTierOptions {
   /** Upper bound of the summed weights of all entries (bytes for the cache, entry count for trace replay). */
@@ -67,9 +68,16 @@ const INITIAL_WINDOW_FRACTION = 0.01;
  */
 const GHOST_FRACTION = 0.1;
 const MIN_GHOSTS = 16;
+/**
+ * The reuse history answers for keys evicted within this share of the entry count (in insertions). Measured on the
+ * traces: 0.25 beat 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2 and 4 (longer memories admit stale keys over the main space).
+ */
+const HISTORY_FRACTION = 0.2;
 /** A candidate at least this frequent is occasionally admitted anyway, so forged-hot victims cannot block it. */
 const ADMIT_HASHDOS_THRESHOLD = 6;
 const INITIAL_SLOTS = 1024;
+/** The reuse gap of a key the history does not remember: longer than any victim's recency. */
+const UNKNOWN_GAP = 0x7fffffff;
 
 /**
  * The in-process tier (L1): entries of any type, bounded by the sum of their weights.
@@ -100,12 +108,23 @@ export class MemoryTier<T> {
   private readonly rejectedGhosts = new GhostSet();
   /** Main-space victims evicted in favour of a candidate. */
   private readonly evictedGhosts = new GhostSet();
+  /** Last uses of recently evicted keys, for the reuse gap of a key that comes back. */
+  private readonly history: ReuseHistory;
+  /**
+   * Insertions of new keys so far: the clock of reuse gaps and recencies. Hits do not tick it, so the hit path
+   * stays as it was; measured against a clock of every request, the traces gave the same hit ratios.
+   */
+  private insertions = 0;
 
   /** Per slot, interleaved so a hit reads one cache line: next, prev, sketch hash, queue (see the offsets below). */
   private links: Int32Array;
   private weights: Float64Array;
   /** Per slot, 1 when the key was inserted while its hash was among the refused candidates' ghosts. */
   private returning: Uint8Array;
+  /** Per slot, the insertion clock when the entry was inserted or last promoted out of probation. */
+  private lastUse: Int32Array;
+  /** Per slot, insertion-clock ticks between the key's last use before it was evicted and its return; int32 max if unknown. */
+  private reuseGap: Int32Array;
   /** Per slot, until when `getFresh` may answer with the slot's fast value (ms; -Infinity: never). */
   private fastUntil: Float64Array;
   private freeSlots: Int32Array;
@@ -151,10 +170,13 @@ export class MemoryTier<T> {
     this.links = new Int32Array(0);
     this.weights = new Float64Array(0);
     this.returning = new Uint8Array(0);
+    this.lastUse = new Int32Array(0);
+    this.reuseGap = new Int32Array(0);
     this.fastUntil = new Float64Array(0);
     this.freeSlots = new Int32Array(0);
     this.grow(Math.min(maxBytes + 1, INITIAL_SLOTS) + FIRST_SLOT);
     this.sketch = new FrequencySketch(Math.min(maxBytes, this.capacity));
+    this.history = new ReuseHistory(this.lru ? 0 : this.capacity);
     for (let s = WINDOW; s <= PROTECTED; s++) {
       this.links[(s << 2) | NEXT] = s;
       this.links[(s << 2) | PREV] = s;
@@ -258,6 +280,10 @@ export class MemoryTier<T> {
       owner.slots.set(key, slot);
       this.returning[slot] = 0;
       if (!this.lru) {
+        const now = (this.insertions = (this.insertions + 1) | 0);
+        this.lastUse[slot] = now;
+        const previousUse = this.history.take(hash, now, this.historyHorizon());
+        this.reuseGap[slot] = previousUse === undefined ? UNKNOWN_GAP : (now - previousUse) | 0;
         this.sketch.increment(hash);
         if (this.learnFromGhosts(hash, weight)) this.returning[slot] = 1;
       }
@@ -297,6 +323,7 @@ export class MemoryTier<T> {
       return;
     }
     this.links[(slot << 2) | QUEUE] = PROTECTED;
+    this.lastUse[slot] = this.insertions;
     this.moveToTail(slot, PROTECTED);
     this.protectedBytes += this.weights[slot]!;
     this.demoteProtectedOverflow();
@@ -386,6 +413,7 @@ export class MemoryTier<T> {
     const victimFrequency = this.sketch.frequency(this.links[(victim << 2) | HASH]!);
     if (candidateFrequency > victimFrequency) return true;
     if (candidateFrequency === victimFrequency && this.returning[candidate] === 1) return true;
+    if (this.reuseGap[candidate]! < ((this.insertions - this.lastUse[victim]!) | 0)) return true;
     if (candidateFrequency < ADMIT_HASHDOS_THRESHOLD) return false;
     return (this.nextRandom() & 127) === 0;
   }
@@ -401,6 +429,7 @@ export class MemoryTier<T> {
   }
 
   private evictSlot(slot: number): void {
+    if (!this.lru) this.history.record(this.links[(slot << 2) | HASH]!, this.lastUse[slot]!, this.insertions);
     this.evictions++;
     this.remove(slot);
   }
@@ -428,6 +457,10 @@ export class MemoryTier<T> {
     this.demoteProtectedOverflow();
   }
 
+  private historyHorizon(): number {
+    return Math.max(MIN_GHOSTS, Math.floor(this.entries * HISTORY_FRACTION));
+  }
+
   private ghostLimit(): number {
     return Math.max(MIN_GHOSTS, Math.floor(this.entries * GHOST_FRACTION));
   }
@@ -436,7 +469,10 @@ export class MemoryTier<T> {
     if (this.freeCount > 0) return this.freeSlots[--this.freeCount]!;
     if (this.highWater === this.capacity) {
       this.grow(this.capacity * 2);
-      if (!this.lru) this.sketch.ensureCapacity(Math.min(this.maxBytes, this.capacity));
+      if (!this.lru) {
+        this.sketch.ensureCapacity(Math.min(this.maxBytes, this.capacity));
+        this.history.ensureCapacity(this.capacity);
+      }
     }
     return this.highWater++;
   }
@@ -445,6 +481,8 @@ export class MemoryTier<T> {
     this.links = resized(this.links, new Int32Array(capacity << 2));
     this.weights = resized(this.weights, new Float64Array(capacity));
     this.returning = resized(this.returning, new Uint8Array(capacity));
+    this.lastUse = resized(this.lastUse, new Int32Array(capacity));
+    this.reuseGap = resized(this.reuseGap, new Int32Array(capacity));
     this.fastUntil = resized(this.fastUntil, new Float64Array(capacity));
     this.freeSlots = resized(this.freeSlots, new Int32Array(capacity));
     for (let i = this.capacity; i < capacity; i++) {
