@@ -70,11 +70,21 @@ const GHOST_FRACTION = 0.1;
 const MIN_GHOSTS = 16;
 /**
  * The reuse history answers for keys evicted within this share of the entry count (in insertions). Measured on the
- * traces: 0.25 beat 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2 and 4 (longer memories admit stale keys over the main space).
+ * traces (docs/adr-l1-window-adaptation.md): 0.15..0.35 are within noise of each other; 0.5 and more lose several
+ * points on multi3 at 1000 entries (longer memories admit stale keys over the main space).
  */
 const HISTORY_FRACTION = 0.2;
-/** A candidate at least this frequent is occasionally admitted anyway, so forged-hot victims cannot block it. */
-const ADMIT_HASHDOS_THRESHOLD = 6;
+/**
+ * A candidate this frequent (the sketch's maximum) is occasionally admitted anyway, so forged-hot victims cannot
+ * block it. Lower thresholds admit warm keys at random with the longer sketch memory and break loops (loop trace:
+ * 0.85 of the gap at a threshold of 6 instead of 1.00).
+ */
+const ADMIT_HASHDOS_THRESHOLD = 15;
+/**
+ * The sketch halves its counters after this many increments per entry. Measured with the reuse-gap rule: 20 gave
+ * more on multi3 at 1000 entries and on orm-busy than 10 (Caffeine's value); 6, 8, 14 and 30 did worse.
+ */
+const SKETCH_AGING_FACTOR = 20;
 const INITIAL_SLOTS = 1024;
 /** The reuse gap of a key the history does not remember: longer than any victim's recency. */
 const UNKNOWN_GAP = 0x7fffffff;
@@ -85,7 +95,9 @@ const UNKNOWN_GAP = 0x7fffffff;
  * Policy: W-TinyLFU. New entries enter a small LRU window; an entry leaving the window competes with the main
  * space's least recently used probation entry, and the one with the higher estimated frequency (a count-min sketch
  * with aging) stays; a tie goes to the victim, unless the candidate was refused shortly before and came back while
- * its ghost was remembered. The main space is a segmented LRU (probation, protected).
+ * its ghost was remembered. A less frequent candidate is still admitted when it was evicted shortly before and came
+ * back sooner than the victim has been used (its reuse gap is shorter than the victim's recency, LIRS's criterion):
+ * this lets a new working set replace a stale popular one. The main space is a segmented LRU (probation, protected).
  *
  * The window adapts as in ARC: the hashes of recently rejected candidates and of recently evicted main entries are
  * kept in two short ghost lists. A new key found among the rejected candidates means the window was too small to
@@ -175,7 +187,7 @@ export class MemoryTier<T> {
     this.fastUntil = new Float64Array(0);
     this.freeSlots = new Int32Array(0);
     this.grow(Math.min(maxBytes + 1, INITIAL_SLOTS) + FIRST_SLOT);
-    this.sketch = new FrequencySketch(Math.min(maxBytes, this.capacity));
+    this.sketch = new FrequencySketch(Math.min(maxBytes, this.capacity), SKETCH_AGING_FACTOR);
     this.history = new ReuseHistory(this.lru ? 0 : this.capacity);
     for (let s = WINDOW; s <= PROTECTED; s++) {
       this.links[(s << 2) | NEXT] = s;
@@ -406,7 +418,8 @@ export class MemoryTier<T> {
   /**
    * TinyLFU: the candidate replaces the victim only if it was seen more often recently. A tie goes to the candidate
    * when it was refused once already and came back while its ghost was remembered: two accesses that close together
-   * (a short inter-reference gap, the signal LIRS ranks by) are more telling than the victim's equal count.
+   * (a short inter-reference gap, the signal LIRS ranks by) are more telling than the victim's equal count. For the
+   * same reason a candidate whose reuse gap is shorter than the time since the victim's last known use wins.
    */
   private admit(candidate: number, victim: number): boolean {
     const candidateFrequency = this.sketch.frequency(this.links[(candidate << 2) | HASH]!);
