@@ -156,6 +156,28 @@ describe('MemoryTier', () => {
     }
   });
 
+  it('lets a new working set that recurs sooner than the stale main space was used replace it (reuse gap)', () => {
+    // The main space holds 95 keys requested 8 times each; then 16 new keys recur, each round with a few one-hit
+    // wonders in between. The new keys stay less frequent than the victims for several rounds, so frequency alone
+    // refuses them (measured without the reuse-gap rule: 15 hits); their reuse gap, shorter than the victims'
+    // recency, admits them from their second round (67 hits).
+    const cache = new MemoryTier<boolean>({ maxBytes: 100, maxEntryBytes: 1 }).partition('p');
+    let freshHits = 0;
+    let scan = 0;
+    const access = (key: string, fresh: boolean): void => {
+      if (cache.get(key) === undefined) cache.set(key, true, 1);
+      else if (fresh) freshHits++;
+    };
+    for (let round = 0; round < 8; round++) for (let old = 0; old < 95; old++) access(`old${old}`, false);
+    for (let round = 0; round < 6; round++) {
+      for (let fresh = 0; fresh < 16; fresh++) {
+        access(`fresh${fresh}`, true);
+        if (fresh % 3 === 0) access(`scan${scan++}`, false);
+      }
+    }
+    assert.ok(freshHits >= 50, `${freshHits} hits on the new working set (of 80 possible)`);
+  });
+
   it('keeps the byte bound when weighted keys loop back from the refused ghosts', () => {
     fc.assert(
       fc.property(

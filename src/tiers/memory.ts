@@ -1,6 +1,7 @@
 import { ErrorCode, StrataError } from '../errors.js';
 import { FrequencySketch, mixHash } from './policy/frequencySketch.js';
 import { GhostSet } from './policy/ghostSet.js';
+import { ReuseHistory } from './policy/reuseHistory.js';
 
 export interface MemoryTierOptions {
   /** Upper bound of the summed weights of all entries (bytes for the cache, entry count for trace replay). */
@@ -72,11 +73,28 @@ const INITIAL_WINDOW_FRACTION = 0.01;
  */
 const GHOST_FRACTION = 0.1;
 const MIN_GHOSTS = 16;
-/** A candidate at least this frequent is occasionally admitted anyway, so forged-hot victims cannot block it. */
-const ADMIT_HASHDOS_THRESHOLD = 6;
+/**
+ * The reuse history answers for keys evicted within this share of the entry count (in insertions). Measured on the
+ * traces (docs/adr-l1-window-adaptation.md): 0.15..0.35 are within noise of each other; 0.5 and more lose several
+ * points on multi3 at 1000 entries (longer memories admit stale keys over the main space).
+ */
+const HISTORY_FRACTION = 0.2;
+/**
+ * A candidate this frequent (the sketch's maximum) is occasionally admitted anyway, so forged-hot victims cannot
+ * block it. Lower thresholds admit warm keys at random with the longer sketch memory and break loops (loop trace:
+ * 0.85 of the gap at a threshold of 6 instead of 1.00).
+ */
+const ADMIT_HASHDOS_THRESHOLD = 15;
+/**
+ * The sketch halves its counters after this many increments per entry. Measured with the reuse-gap rule: 20 gave
+ * more on multi3 at 1000 entries and on orm-busy than 10 (Caffeine's value); 6, 8, 14 and 30 did worse.
+ */
+const SKETCH_AGING_FACTOR = 20;
 const INITIAL_SLOTS = 1024;
 /** Countdown of a tier that samples nothing: a read then only decrements it, and it is reset when it runs out. */
 const NOT_SAMPLING = 1 << 30;
+/** The reuse gap of a key the history does not remember: longer than any victim's recency. */
+const UNKNOWN_GAP = 0x7fffffff;
 
 /**
  * The in-process tier (L1): entries of any type, bounded by the sum of their weights.
@@ -84,7 +102,9 @@ const NOT_SAMPLING = 1 << 30;
  * Policy: W-TinyLFU. New entries enter a small LRU window; an entry leaving the window competes with the main
  * space's least recently used probation entry, and the one with the higher estimated frequency (a count-min sketch
  * with aging) stays; a tie goes to the victim, unless the candidate was refused shortly before and came back while
- * its ghost was remembered. The main space is a segmented LRU (probation, protected).
+ * its ghost was remembered. A less frequent candidate is still admitted when it was evicted shortly before and came
+ * back sooner than the victim has been used (its reuse gap is shorter than the victim's recency, LIRS's criterion):
+ * this lets a new working set replace a stale popular one. The main space is a segmented LRU (probation, protected).
  *
  * The window adapts as in ARC: the hashes of recently rejected candidates and of recently evicted main entries are
  * kept in two short ghost lists. A new key found among the rejected candidates means the window was too small to
@@ -107,12 +127,23 @@ export class MemoryTier<T> {
   private readonly rejectedGhosts = new GhostSet();
   /** Main-space victims evicted in favour of a candidate. */
   private readonly evictedGhosts = new GhostSet();
+  /** Last uses of recently evicted keys, for the reuse gap of a key that comes back. */
+  private readonly history: ReuseHistory;
+  /**
+   * Insertions of new keys so far: the clock of reuse gaps and recencies. Hits do not tick it, so the hit path
+   * stays as it was; measured against a clock of every request, the traces gave the same hit ratios.
+   */
+  private insertions = 0;
 
   /** Per slot, interleaved so a hit reads one cache line: next, prev, sketch hash, queue (see the offsets below). */
   private links: Int32Array;
   private weights: Float64Array;
   /** Per slot, 1 when the key was inserted while its hash was among the refused candidates' ghosts. */
   private returning: Uint8Array;
+  /** Per slot, the insertion clock when the entry was inserted or last promoted out of probation. */
+  private lastUse: Int32Array;
+  /** Per slot, insertion-clock ticks between the key's last use before it was evicted and its return; int32 max if unknown. */
+  private reuseGap: Int32Array;
   /** Per slot, until when `getFresh` may answer with the slot's fast value (ms; -Infinity: never). */
   private fastUntil: Float64Array;
   private freeSlots: Int32Array;
@@ -162,10 +193,13 @@ export class MemoryTier<T> {
     this.links = new Int32Array(0);
     this.weights = new Float64Array(0);
     this.returning = new Uint8Array(0);
+    this.lastUse = new Int32Array(0);
+    this.reuseGap = new Int32Array(0);
     this.fastUntil = new Float64Array(0);
     this.freeSlots = new Int32Array(0);
     this.grow(Math.min(maxBytes + 1, INITIAL_SLOTS) + FIRST_SLOT);
-    this.sketch = new FrequencySketch(Math.min(maxBytes, this.capacity));
+    this.sketch = new FrequencySketch(Math.min(maxBytes, this.capacity), SKETCH_AGING_FACTOR);
+    this.history = new ReuseHistory(this.lru ? 0 : this.capacity);
     for (let s = WINDOW; s <= PROTECTED; s++) {
       this.links[(s << 2) | NEXT] = s;
       this.links[(s << 2) | PREV] = s;
@@ -302,6 +336,10 @@ export class MemoryTier<T> {
       owner.slots.set(key, slot);
       this.returning[slot] = 0;
       if (!this.lru) {
+        const now = (this.insertions = (this.insertions + 1) | 0);
+        this.lastUse[slot] = now;
+        const previousUse = this.history.take(hash, now, this.historyHorizon());
+        this.reuseGap[slot] = previousUse === undefined ? UNKNOWN_GAP : (now - previousUse) | 0;
         this.sketch.increment(hash);
         if (this.learnFromGhosts(hash, weight)) this.returning[slot] = 1;
       }
@@ -341,6 +379,7 @@ export class MemoryTier<T> {
       return;
     }
     this.links[(slot << 2) | QUEUE] = PROTECTED;
+    this.lastUse[slot] = this.insertions;
     this.moveToTail(slot, PROTECTED);
     this.protectedBytes += this.weights[slot]!;
     this.demoteProtectedOverflow();
@@ -423,13 +462,15 @@ export class MemoryTier<T> {
   /**
    * TinyLFU: the candidate replaces the victim only if it was seen more often recently. A tie goes to the candidate
    * when it was refused once already and came back while its ghost was remembered: two accesses that close together
-   * (a short inter-reference gap, the signal LIRS ranks by) are more telling than the victim's equal count.
+   * (a short inter-reference gap, the signal LIRS ranks by) are more telling than the victim's equal count. For the
+   * same reason a candidate whose reuse gap is shorter than the time since the victim's last known use wins.
    */
   private admit(candidate: number, victim: number): boolean {
     const candidateFrequency = this.sketch.frequency(this.links[(candidate << 2) | HASH]!);
     const victimFrequency = this.sketch.frequency(this.links[(victim << 2) | HASH]!);
     if (candidateFrequency > victimFrequency) return true;
     if (candidateFrequency === victimFrequency && this.returning[candidate] === 1) return true;
+    if (this.reuseGap[candidate]! < ((this.insertions - this.lastUse[victim]!) | 0)) return true;
     if (candidateFrequency < ADMIT_HASHDOS_THRESHOLD) return false;
     return (this.nextRandom() & 127) === 0;
   }
@@ -445,6 +486,7 @@ export class MemoryTier<T> {
   }
 
   private evictSlot(slot: number): void {
+    if (!this.lru) this.history.record(this.links[(slot << 2) | HASH]!, this.lastUse[slot]!, this.insertions);
     this.evictions++;
     this.remove(slot);
   }
@@ -472,6 +514,10 @@ export class MemoryTier<T> {
     this.demoteProtectedOverflow();
   }
 
+  private historyHorizon(): number {
+    return Math.max(MIN_GHOSTS, Math.floor(this.entries * HISTORY_FRACTION));
+  }
+
   private ghostLimit(): number {
     return Math.max(MIN_GHOSTS, Math.floor(this.entries * GHOST_FRACTION));
   }
@@ -480,7 +526,10 @@ export class MemoryTier<T> {
     if (this.freeCount > 0) return this.freeSlots[--this.freeCount]!;
     if (this.highWater === this.capacity) {
       this.grow(this.capacity * 2);
-      if (!this.lru) this.sketch.ensureCapacity(Math.min(this.maxBytes, this.capacity));
+      if (!this.lru) {
+        this.sketch.ensureCapacity(Math.min(this.maxBytes, this.capacity));
+        this.history.ensureCapacity(this.capacity);
+      }
     }
     return this.highWater++;
   }
@@ -489,6 +538,8 @@ export class MemoryTier<T> {
     this.links = resized(this.links, new Int32Array(capacity << 2));
     this.weights = resized(this.weights, new Float64Array(capacity));
     this.returning = resized(this.returning, new Uint8Array(capacity));
+    this.lastUse = resized(this.lastUse, new Int32Array(capacity));
+    this.reuseGap = resized(this.reuseGap, new Int32Array(capacity));
     this.fastUntil = resized(this.fastUntil, new Float64Array(capacity));
     this.freeSlots = resized(this.freeSlots, new Int32Array(capacity));
     for (let i = this.capacity; i < capacity; i++) {

@@ -6,7 +6,7 @@
  * in 64-byte blocks of 16 words. A hash picks one block, so its four counters (one per row, each row owning 4 words
  * of the block) share a cache line. There are about 16 counters per expected entry; a counter saturates at 15.
  *
- * Aging: after `10 × capacity` increments every counter is halved, so old popularity fades and a key that
+ * Aging: after `agingFactor × capacity` increments every counter is halved, so old popularity fades and a key that
  * was hot yesterday cannot block today's keys forever.
  *
  * Hashes given to it must be well mixed (pass them through `mixHash` once, when the key is stored): the hit path
@@ -18,7 +18,11 @@ export class FrequencySketch {
   private sampleSize = 0;
   private additions = 0;
 
-  constructor(expectedEntries: number) {
+  constructor(
+    expectedEntries: number,
+    /** Counters are halved after this many increments per expected entry (Caffeine uses 10). */
+    private readonly agingFactor = 10,
+  ) {
     this.table = new Int32Array(0);
     this.ensureCapacity(expectedEntries);
   }
@@ -33,7 +37,7 @@ export class FrequencySketch {
     if (words <= this.table.length) return;
     this.table = new Int32Array(words);
     this.blockMask = (words >>> 4) - 1;
-    this.sampleSize = 10 * wanted;
+    this.sampleSize = this.agingFactor * wanted;
     this.additions = 0;
   }
 
