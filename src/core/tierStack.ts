@@ -16,8 +16,12 @@ import { AdaptiveTtl } from './adaptiveTtl.js';
 import { ClassCounters } from './counters.js';
 import { TagRegistry } from './tagRegistry.js';
 
-/** Heap an L1 entry costs beyond its encoded value: the entry object, the index slot, the key. Measured in bench/l1-memory.ts. */
-const L1_ENTRY_OVERHEAD = 160;
+/**
+ * Heap an L1 entry costs beyond its encoded value and its key: the entry object, the decoded value's header, the
+ * index slot. Measured with `cd bench && npx tsx suites/memory.ts --quick` (heap growth after GC minus the counted
+ * bytes, per entry held): 286 bytes with 1 KB strings; counted here so that maxBytes bounds the heap, not the payload.
+ */
+const L1_ENTRY_OVERHEAD = 288;
 /** L3 metadata key of the persisted tag invalidations. */
 const TAGS_META_KEY = 'strata:tag-invalidations';
 /** Keys whose last change number is kept (see `TierStack.changedSince`). */
