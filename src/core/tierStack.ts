@@ -9,7 +9,7 @@ import type { InvalidationEvent, ReplicatedEvent } from '../sync/events.js';
 import type { InvalidationLog, LogMetaStore } from '../sync/invalidationLog.js';
 import { MemoryTier, type MemoryPartition } from '../tiers/memory.js';
 import { compileGlob } from '../tiers/glob.js';
-import type { ByteTier, TierName } from '../tiers/tier.js';
+import type { ByteTier, Claim, TierName } from '../tiers/tier.js';
 import { coarseNow, preciseNow } from './clock.js';
 import { ClassCounters } from './counters.js';
 import { TagRegistry } from './tagRegistry.js';
@@ -203,9 +203,22 @@ export class TierStack extends EventEmitter<StrataEvents> {
   }
 
   /** Looks a key up through every tier of its class, filling the tiers above the one that had it. */
-  async lookup(view: ClassView, key: string): Promise<Lookup> {
+  lookup(view: ClassView, key: string): Promise<Lookup> {
+    return this.read(view, key, undefined);
+  }
+
+  /**
+   * `lookup` for a `getOrSet` that needs the key's lock across instances: when L2 has nothing, its read takes the lock
+   * in the same round trip (`ByteTier.getOrClaim`). `claimed` says whether it did (then the caller holds the lock and
+   * must release it), or that another instance holds it (false), or that it was not tried (undefined).
+   */
+  lookupOrClaim(view: ClassView, key: string, claim: Claim): Promise<Lookup & { claimed?: boolean }> {
+    return this.read(view, key, claim);
+  }
+
+  private async read(view: ClassView, key: string, claim: Claim | undefined): Promise<Lookup & { claimed?: boolean }> {
     this.assertOpen();
-    const result: Lookup = {};
+    const result: Lookup & { claimed?: boolean } = {};
     const now = preciseNow();
     const inL1 = view.l1?.get(key);
     if (inL1 !== undefined) {
@@ -222,7 +235,12 @@ export class TierStack extends EventEmitter<StrataEvents> {
     const readAt = this.changeSeq;
     for (let i = 0; i < view.byteTiers.length; i++) {
       const tier = view.byteTiers[i] as ByteTier;
-      const bytes = await this.guard(tier, 'get', tier.get(fullKey), view);
+      let bytes: Uint8Array | undefined;
+      if (claim !== undefined && tier === this.l2 && tier.getOrClaim !== undefined) {
+        const reply = await this.guard(tier, 'getOrClaim', tier.getOrClaim(fullKey, claim), view);
+        bytes = reply?.bytes;
+        result.claimed = reply?.claimed;
+      } else bytes = await this.guard(tier, 'get', tier.get(fullKey), view);
       if (bytes === undefined) continue;
       const entry = this.decode(view, tier, fullKey, bytes);
       if (entry === undefined) continue;

@@ -4,7 +4,7 @@ import { ErrorCode, StrataError, isStrataError } from '../errors.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from '../resilience/circuitBreaker.js';
 import { withTimeout } from '../resilience/timeout.js';
-import type { ByteTier, ByteWrite, ByteWriteOptions } from './tier.js';
+import type { ByteTier, ByteWrite, ByteWriteOptions, Claim, ClaimRead } from './tier.js';
 
 export interface RedisTierOptions {
   /** Soft timeout of one call in ms; a multi-key call gets this much per 1,000 keys. */
@@ -75,6 +75,19 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/**
+ * `getOrClaim` in one round trip: the value if there is one (another type reads as missing, as in `get`), else 1 when
+ * the claim key was set, 0 when someone else holds it.
+ */
+const GET_OR_CLAIM = `
+local value = redis.pcall('GET', KEYS[1])
+if type(value) == 'string' then return value end
+if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end
+return 0`;
+
+/** The client with the script defined (ioredis sends it by SHA and loads it on a NOSCRIPT reply). */
+type ScriptedClient = { strataGetOrClaimBuffer(key: string, claimKey: string, value: string, ttlMs: number): Promise<Buffer | number> };
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 type PipelineReplies = Array<[Error | null, unknown]>;
@@ -119,6 +132,8 @@ export class RedisTier implements ByteTier {
       options.breaker instanceof CircuitBreaker
         ? options.breaker
         : new CircuitBreaker({ name: 'Redis (L2)', isFailure: isOutage, ...options.breaker });
+    const client = connection.client as (Redis | Cluster) & Partial<ScriptedClient>;
+    if (client.strataGetOrClaimBuffer === undefined) client.defineCommand('strataGetOrClaim', { numberOfKeys: 2, lua: GET_OR_CLAIM });
   }
 
   private get client(): Redis | Cluster {
@@ -143,6 +158,36 @@ export class RedisTier implements ByteTier {
         this.breaker.settle(admittedIn, err);
         if (isWrongType(err)) return this.countRead('wrongtype');
         throw this.failed('GET', err);
+      },
+    );
+  }
+
+  /**
+   * One script reads the key and, if it is missing, sets the claim key (`SET NX PX`). A Cluster runs a script on one
+   * slot only: for keys in different slots this is a plain `get` and the claim is left to the caller.
+   */
+  getOrClaim(key: string, claim: Claim): Promise<ClaimRead> {
+    if (this.closed) return Promise.reject(new StrataError(ErrorCode.CLOSED, 'the Redis tier is closed'));
+    if (typeof key !== 'string' || key === '') return Promise.reject(new StrataError(ErrorCode.INVALID_KEY, 'a tier key must be a non-empty string'));
+    const client = this.client;
+    const fullKey = this.prefix + key;
+    const claimKey = this.prefix + claim.key;
+    if (client instanceof Cluster && calculateSlot(fullKey) !== calculateSlot(claimKey)) return this.get(key).then((bytes) => ({ bytes, claimed: undefined }));
+    const admittedIn = this.breaker.admit();
+    if (admittedIn === undefined) {
+      this.counters.errors++;
+      return Promise.reject(this.breaker.openError());
+    }
+    const call = (client as unknown as ScriptedClient).strataGetOrClaimBuffer(fullKey, claimKey, claim.value, claim.ttlMs);
+    return withTimeout(call, this.options.timeoutMs, 'Redis GET or claim').then(
+      (reply) => {
+        this.breaker.settle(admittedIn, undefined);
+        if (typeof reply === 'number') return { bytes: this.countRead(null), claimed: reply === 1 };
+        return { bytes: this.countRead(reply), claimed: undefined };
+      },
+      (err: unknown) => {
+        this.breaker.settle(admittedIn, err);
+        throw this.failed('GET or claim', err);
       },
     );
   }
