@@ -234,15 +234,14 @@ export class Strata {
         if (found.claimed === true) void lock.release(flightKey, claim.value).catch(() => false);
         return { value: found.fresh.entry.value, outcome: 'hit', tier: found.fresh.tier };
       }
-      let lockToken: string | undefined;
-      if (found.claimed === true) lockToken = claim.value;
-      else {
-        const waited = await this.awaitLock(view, key, lock, found.claimed === false);
-        if ('answer' in waited) return waited.answer;
-        lockToken = waited.token;
+      if (found.claimed === true) {
+        view.counters.misses++;
+        return this.runFactory(view, key, factory as Factory<unknown>, options, found.stale, soft, hard, { token: claim.value, withWrite: true });
       }
+      const waited = await this.awaitLock(view, key, lock, found.claimed === false);
+      if ('answer' in waited) return waited.answer;
       view.counters.misses++;
-      return this.runFactory(view, key, factory as Factory<unknown>, options, found.stale, soft, hard, lockToken);
+      return this.runFactory(view, key, factory as Factory<unknown>, options, found.stale, soft, hard, waited.token === undefined ? undefined : { token: waited.token, withWrite: false });
     }) as Promise<Answer<V>>;
   }
 
@@ -292,7 +291,11 @@ export class Strata {
     }
   }
 
-  private async runFactory(view: ClassView, key: string, factory: Factory<unknown>, options: SetOptions, stale: Found | undefined, soft: number | undefined, hard: number | undefined, lockToken?: string): Promise<Answer<unknown>> {
+  /**
+   * `held.withWrite`: the lock shares the value's cluster slot (it was taken by the L2 read itself), so its release can
+   * be sent right behind the write: one connection, applied in order. Otherwise it is released once the write is done.
+   */
+  private async runFactory(view: ClassView, key: string, factory: Factory<unknown>, options: SetOptions, stale: Found | undefined, soft: number | undefined, hard: number | undefined, held?: { token: string; withWrite: boolean }): Promise<Answer<unknown>> {
     const stack = this.stack;
     const startedAt = timestamp();
     const abort = new AbortController();
@@ -312,7 +315,7 @@ export class Strata {
     };
     view.counters.factoryCalls++;
     const run = stack.beginRun(view, key);
-    let heldToken = lockToken;
+    let heldToken = held?.token;
     const release = async (): Promise<void> => {
       const token = heldToken;
       heldToken = undefined;
@@ -325,11 +328,10 @@ export class Strata {
           // createdAt is the start of the run, so a tag invalidated while the factory ran makes this value stale.
           const entry = this.newEntry(view.cls, value, { ttl, grace: options.grace, tags }, startedAt);
           const written = stack.write(view, key, entry, stack.encode(view, entry));
-          // Sent right behind the write on the same connection, so Redis applies the write first and a waiter that
-          // sees the lock gone finds the value; both replies come back in one round trip.
-          const released = release();
-          await written;
-          await released;
+          // Redis applies the write first, so a waiter that sees the lock gone finds the value; with the release sent
+          // right behind the write, both replies come back in one round trip.
+          if (held?.withWrite === true) await Promise.all([written, release()]);
+          else await written;
           if (stack.coherence !== undefined && stack.l2 !== undefined && view.byteTiers.includes(stack.l2)) stack.coherence.fills.watch(view.keyPrefix + key, startedAt);
         }
         return value;

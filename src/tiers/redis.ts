@@ -85,8 +85,8 @@ if type(value) == 'string' then return value end
 if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end
 return 0`;
 
-/** The client with the script defined (ioredis sends it by SHA and loads it on a NOSCRIPT reply). */
-type ScriptedClient = { strataGetOrClaimBuffer(key: string, claimKey: string, value: string, ttlMs: number): Promise<Buffer | number> };
+/** ioredis has `evalBuffer` (replies as Buffers) at run time but not in its type declarations. */
+type BufferEval = { evalBuffer(script: string, numberOfKeys: number, ...args: Array<string | number>): Promise<Buffer | number> };
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -132,8 +132,6 @@ export class RedisTier implements ByteTier {
       options.breaker instanceof CircuitBreaker
         ? options.breaker
         : new CircuitBreaker({ name: 'Redis (L2)', isFailure: isOutage, ...options.breaker });
-    const client = connection.client as (Redis | Cluster) & Partial<ScriptedClient>;
-    if (client.strataGetOrClaimBuffer === undefined) client.defineCommand('strataGetOrClaim', { numberOfKeys: 2, lua: GET_OR_CLAIM });
   }
 
   private get client(): Redis | Cluster {
@@ -178,7 +176,9 @@ export class RedisTier implements ByteTier {
       this.counters.errors++;
       return Promise.reject(this.breaker.openError());
     }
-    const call = (client as unknown as ScriptedClient).strataGetOrClaimBuffer(fullKey, claimKey, claim.value, claim.ttlMs);
+    // EVAL with the text, not a script defined on the client: ioredis 6's auto-pipelining loses replies when a
+    // defined script's NOSCRIPT fallback happens inside a batch.
+    const call = (client as unknown as BufferEval).evalBuffer(GET_OR_CLAIM, 2, fullKey, claimKey, claim.value, claim.ttlMs);
     return withTimeout(call, this.options.timeoutMs, 'Redis GET or claim').then(
       (reply) => {
         this.breaker.settle(admittedIn, undefined);
@@ -231,6 +231,15 @@ export class RedisTier implements ByteTier {
       writes.push({ key: this.fullKey(item.key), value: asBuffer(item.bytes), px });
     }
     if (writes.length === 0) return;
+    if (writes.length === 1 && replicas === 0) {
+      // Auto-pipelined like a read: no Pipeline object, and it shares a packet with the commands issued in the same
+      // tick (a getOrSet's lock release goes out with its write).
+      const { key, value, px } = writes[0] as (typeof writes)[number];
+      await this.write('SET', this.options.timeoutMs, async () => {
+        await (px === undefined ? this.client.set(key, value) : this.client.set(key, value, 'PX', px));
+      });
+      return;
+    }
     const keys = writes.map((w) => w.key);
     const timeoutMs = this.scaled(writes.length) + (replicas > 0 ? this.options.replicaWaitTimeoutMs : 0);
     await this.write(`SET of ${writes.length} keys`, timeoutMs, () =>
