@@ -3,7 +3,7 @@ import { Cluster, type Redis } from 'ioredis';
 import { ErrorCode, StrataError, isStrataError } from '../errors.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from '../resilience/circuitBreaker.js';
-import { withTimeout } from '../resilience/timeout.js';
+import { endDeadline, startDeadline, timeoutError, withTimeout } from '../resilience/timeout.js';
 import type { ByteTier, ByteWrite, ByteWriteOptions, Claim, ClaimRead } from './tier.js';
 
 export interface RedisTierOptions {
@@ -138,7 +138,7 @@ export class RedisTier implements ByteTier {
     return this.connection.client;
   }
 
-  /** The hot path, kept to one promise chain: no async wrappers between the caller and ioredis. */
+  /** The hot path: one promise, no async wrappers between the caller and ioredis. */
   get(key: string): Promise<Uint8Array | undefined> {
     if (this.closed) return Promise.reject(new StrataError(ErrorCode.CLOSED, 'the Redis tier is closed'));
     if (typeof key !== 'string' || key === '') return Promise.reject(new StrataError(ErrorCode.INVALID_KEY, 'a tier key must be a non-empty string'));
@@ -147,17 +147,31 @@ export class RedisTier implements ByteTier {
       this.counters.errors++;
       return Promise.reject(this.breaker.openError());
     }
-    return withTimeout(this.client.getBuffer(this.prefix + key), this.options.timeoutMs, 'Redis GET').then(
-      (value) => {
-        this.breaker.settle(admittedIn, undefined);
-        return this.countRead(value);
-      },
-      (err: unknown) => {
-        this.breaker.settle(admittedIn, err);
-        if (isWrongType(err)) return this.countRead('wrongtype');
-        throw this.failed('GET', err);
-      },
-    );
+    const ms = this.options.timeoutMs;
+    // One promise per read: the reply and the soft timeout race to settle it (`withTimeout` would add a second).
+    return new Promise<Uint8Array | undefined>((resolve, reject) => {
+      const deadline =
+        ms > 0
+          ? startDeadline(ms, () => {
+              const err = timeoutError('Redis GET', ms);
+              this.breaker.settle(admittedIn, err);
+              reject(this.failed('GET', err));
+            })
+          : undefined;
+      this.client.getBuffer(this.prefix + key).then(
+        (value) => {
+          if (deadline !== undefined && !endDeadline(deadline)) return;
+          this.breaker.settle(admittedIn, undefined);
+          resolve(this.countRead(value));
+        },
+        (err: unknown) => {
+          if (deadline !== undefined && !endDeadline(deadline)) return;
+          this.breaker.settle(admittedIn, err);
+          if (isWrongType(err)) resolve(this.countRead('wrongtype'));
+          else reject(this.failed('GET', err));
+        },
+      );
+    });
   }
 
   /**
