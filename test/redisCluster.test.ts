@@ -95,6 +95,20 @@ describe('RedisTier on a 3+3 Redis Cluster', () => {
     assert.equal((await tier.getMany(['a-hash']))[0], undefined);
   });
 
+  it('getOrClaim takes the claim in the read when both keys share a slot, and leaves it to the caller when they do not', async () => {
+    const together = await tier.getOrClaim('{user42}:v', { key: '{user42}:lock', value: 't', ttlMs: 5_000 });
+    assert.deepEqual(together, { bytes: undefined, claimed: true });
+    assert.equal((await tier.getOrClaim('{user42}:v', { key: '{user42}:lock', value: 'u', ttlMs: 5_000 })).claimed, false);
+    let apart = 'apart:0';
+    for (let i = 1; calculateSlot(`strata:${apart}`) === calculateSlot(`strata:${apart}:lock`); i++) apart = `apart:${i}`;
+    const missing = await tier.getOrClaim(apart, { key: `${apart}:lock`, value: 'v', ttlMs: 5_000 });
+    assert.deepEqual(missing, { bytes: undefined, claimed: undefined });
+    await tier.set(apart, Buffer.from('stored'), Date.now() + 60_000);
+    const read = await tier.getOrClaim(apart, { key: `${apart}:lock`, value: 'v', ttlMs: 5_000 });
+    assert.equal(Buffer.from(read.bytes as Uint8Array).toString(), 'stored');
+    assert.equal(read.claimed, undefined);
+  });
+
   it('acknowledges replicas:1 writes on every shard', async () => {
     const items = Array.from({ length: 100 }, (_, i) => ({ key: `durable:${i}`, bytes: Buffer.from('x'), hardExpiresAt: Date.now() + 60_000 }));
     const before = tier.stats().unacknowledgedWrites;

@@ -100,6 +100,28 @@ describe('RedisTier on a standalone server', () => {
     assert.ok(tier.isHealthy());
   });
 
+  it('getOrClaim returns a stored value untouched, and sets the claim key (NX, with its TTL) only when the key is missing', async () => {
+    const bytes = randomBytes(300);
+    await tier.set('claim:present', bytes, Date.now() + 60_000);
+    const hit = await tier.getOrClaim('claim:present', { key: 'claim:present:lock', value: 'a', ttlMs: 5_000 });
+    assert.deepEqual(Buffer.from(hit.bytes as Uint8Array), bytes);
+    assert.equal(hit.claimed, undefined);
+    const client = admin();
+    await client.connect();
+    assert.equal(await client.exists('strata-test:claim:present:lock'), 0);
+    const first = await tier.getOrClaim('claim:cold', { key: 'claim:cold:lock', value: 'a', ttlMs: 5_000 });
+    assert.deepEqual(first, { bytes: undefined, claimed: true });
+    const second = await tier.getOrClaim('claim:cold', { key: 'claim:cold:lock', value: 'b', ttlMs: 5_000 });
+    assert.deepEqual(second, { bytes: undefined, claimed: false });
+    assert.equal(await client.get('strata-test:claim:cold:lock'), 'a');
+    const pttl = await client.pttl('strata-test:claim:cold:lock');
+    assert.ok(pttl > 0 && pttl <= 5_000, `PTTL ${pttl}`);
+    await client.rpush('strata-test:claim:list', 'x');
+    const wrongType = await tier.getOrClaim('claim:list', { key: 'claim:list:lock', value: 'c', ttlMs: 5_000 });
+    assert.deepEqual(wrongType, { bytes: undefined, claimed: true });
+    client.disconnect();
+  });
+
   it('rejects a replicated write that no replica acknowledged, and counts it', async () => {
     const before = tier.stats();
     await assert.rejects(

@@ -57,7 +57,7 @@ export function createStrata(options: StrataOptions = {}): Strata {
     });
     stack.coherence = {
       log,
-      lock: new DistributedLock(connection.client, keyPrefix, sync.lockTtlMs),
+      lock: new DistributedLock(connection.client, keyPrefix, sync.lockTtlMs, connection.config.keyPrefix),
       fills: new FillGuard(connection.client, connection.config.keyPrefix, sync.lockTtlMs),
       clockSkewMs: sync.clockSkewMs,
       ready: log.start(),

@@ -9,9 +9,10 @@ import type { ClassStats } from '../metrics/classStats.js';
 import type { GroupTtl } from './adaptiveTtl.js';
 import { SingleFlight } from './singleFlight.js';
 import type { InvalidationLogStats } from '../sync/invalidationLog.js';
+import type { DistributedLock } from '../sync/distributedLock.js';
 import type { SyncReport, WarmReport } from '../sync/warmReport.js';
 import { syncFromRedis, warmUpOf, type HotKeyStats, type WarmOptions } from './warmUp.js';
-import type { ClassView, Coherence, Found, StrataEvents, TierStack } from './tierStack.js';
+import type { ClassView, Found, StrataEvents, TierStack } from './tierStack.js';
 
 /** Options of one call. */
 export interface CallOptions {
@@ -235,17 +236,29 @@ export class Strata {
     const hard = options.hardTimeout === undefined ? this.stack.options.timeouts.hard : parseDuration(options.hardTimeout, 'hardTimeout');
     const flightKey = view.keyPrefix + key;
     return this.flights.run(flightKey, async () => {
-      const found = await this.stack.lookup(view, key);
-      if (found.fresh !== undefined) return { value: found.fresh.entry.value, outcome: 'hit', tier: found.fresh.tier };
-      const coherence = this.stack.coherence;
-      let lockToken: string | undefined;
-      if (coherence !== undefined && this.stack.l2 !== undefined && view.byteTiers.includes(this.stack.l2)) {
-        const waited = await this.awaitLock(view, key, coherence);
-        if ('answer' in waited) return waited.answer;
-        lockToken = waited.token;
+      const stack = this.stack;
+      const lock = stack.coherence !== undefined && stack.l2 !== undefined && view.byteTiers.includes(stack.l2) ? stack.coherence.lock : undefined;
+      if (lock === undefined) {
+        const found = await stack.lookup(view, key);
+        if (found.fresh !== undefined) return { value: found.fresh.entry.value, outcome: 'hit', tier: found.fresh.tier };
+        view.counters.misses++;
+        return this.runFactory(view, key, factory as Factory<unknown>, options, found.stale, soft, hard);
       }
+      // The lock is taken in the L2 read's round trip when L2 misses, so a cold key costs no extra round trip for it.
+      const claim = lock.claim(flightKey);
+      const found = await stack.lookupOrClaim(view, key, claim);
+      if (found.fresh !== undefined) {
+        if (found.claimed === true) void lock.release(flightKey, claim.value).catch(() => false);
+        return { value: found.fresh.entry.value, outcome: 'hit', tier: found.fresh.tier };
+      }
+      if (found.claimed === true) {
+        view.counters.misses++;
+        return this.runFactory(view, key, factory as Factory<unknown>, options, found.stale, soft, hard, { token: claim.value, withWrite: true });
+      }
+      const waited = await this.awaitLock(view, key, lock, found.claimed === false);
+      if ('answer' in waited) return waited.answer;
       view.counters.misses++;
-      return this.runFactory(view, key, factory as Factory<unknown>, options, found.stale, soft, hard, lockToken);
+      return this.runFactory(view, key, factory as Factory<unknown>, options, found.stale, soft, hard, waited.token === undefined ? undefined : { token: waited.token, withWrite: false });
     }) as Promise<Answer<V>>;
   }
 
@@ -253,27 +266,30 @@ export class Strata {
    * Distributed single-flight: takes the key's lock in Redis, or waits for the holder's value to appear in L2 (polling
    * with backoff). Gives up waiting when the lock was released without a value (then tries to take it) or after the
    * lock's TTL (the holder is slow or dead: this instance runs the factory). A Redis failure means no lock: the
-   * factory runs here rather than a read failing.
+   * factory runs here rather than a read failing. `held`: the caller already saw another holder, so waiting comes first.
    */
-  private async awaitLock(view: ClassView, key: string, coherence: Coherence): Promise<{ answer: Answer<unknown> } | { token?: string }> {
+  private async awaitLock(view: ClassView, key: string, lock: DistributedLock, held: boolean): Promise<{ answer: Answer<unknown> } | { token?: string }> {
     const fullKey = view.keyPrefix + key;
-    const lock = coherence.lock;
     const deadline = Date.now() + lock.ttlMs;
     let delay = 2;
+    let waitFirst = held;
     for (;;) {
-      let token: string | undefined;
-      try {
-        token = await lock.tryAcquire(fullKey);
-      } catch {
-        return {};
+      if (!waitFirst) {
+        let token: string | undefined;
+        try {
+          token = await lock.tryAcquire(fullKey);
+        } catch {
+          return {};
+        }
+        if (token !== undefined) {
+          // The previous holder may have written its value and released just after this instance last looked.
+          const found = await this.stack.lookup(view, key);
+          if (found.fresh === undefined) return { token };
+          await lock.release(fullKey, token).catch(() => false);
+          return { answer: { value: found.fresh.entry.value, outcome: 'hit', tier: found.fresh.tier } };
+        }
       }
-      if (token !== undefined) {
-        // The previous holder may have written its value and released just after this instance last looked.
-        const found = await this.stack.lookup(view, key);
-        if (found.fresh === undefined) return { token };
-        await lock.release(fullKey, token).catch(() => false);
-        return { answer: { value: found.fresh.entry.value, outcome: 'hit', tier: found.fresh.tier } };
-      }
+      waitFirst = false;
       for (;;) {
         const left = deadline - Date.now();
         if (left <= 0) return {};
@@ -281,18 +297,22 @@ export class Strata {
         delay = Math.min(delay * 2, 50);
         const found = await this.stack.lookup(view, key);
         if (found.fresh !== undefined) return { answer: { value: found.fresh.entry.value, outcome: 'hit', tier: found.fresh.tier } };
-        let held: boolean;
+        let stillHeld: boolean;
         try {
-          held = await lock.isHeld(fullKey);
+          stillHeld = await lock.isHeld(fullKey);
         } catch {
           return {};
         }
-        if (!held) break;
+        if (!stillHeld) break;
       }
     }
   }
 
-  private async runFactory(view: ClassView, key: string, factory: Factory<unknown>, options: SetOptions, stale: Found | undefined, soft: number | undefined, hard: number | undefined, lockToken?: string): Promise<Answer<unknown>> {
+  /**
+   * `held.withWrite`: the lock shares the value's cluster slot (it was taken by the L2 read itself), so its release can
+   * be sent right behind the write: one connection, applied in order. Otherwise it is released once the write is done.
+   */
+  private async runFactory(view: ClassView, key: string, factory: Factory<unknown>, options: SetOptions, stale: Found | undefined, soft: number | undefined, hard: number | undefined, held?: { token: string; withWrite: boolean }): Promise<Answer<unknown>> {
     const stack = this.stack;
     const startedAt = timestamp();
     const abort = new AbortController();
@@ -312,6 +332,12 @@ export class Strata {
     };
     view.counters.factoryCalls++;
     const run = stack.beginRun(view, key);
+    let heldToken = held?.token;
+    const release = async (): Promise<void> => {
+      const token = heldToken;
+      heldToken = undefined;
+      if (token !== undefined) await stack.coherence?.lock.release(view.keyPrefix + key, token).catch(() => false);
+    };
     const produced = (async () => {
       try {
         const value = await factory(context);
@@ -320,13 +346,17 @@ export class Strata {
           const entry = this.newEntry(view, key, value, { ttl, grace: options.grace, tags }, startedAt);
           const bytes = stack.encode(view, entry);
           view.adaptiveTtl?.written(key, entryContent(bytes), startedAt);
-          await stack.write(view, key, entry, bytes);
+          const written = stack.write(view, key, entry, bytes);
+          // Redis applies the write first, so a waiter that sees the lock gone finds the value; with the release sent
+          // right behind the write, both replies come back in one round trip.
+          if (held?.withWrite === true) await Promise.all([written, release()]);
+          else await written;
           if (stack.coherence !== undefined && stack.l2 !== undefined && view.byteTiers.includes(stack.l2)) stack.coherence.fills.watch(view.keyPrefix + key, startedAt);
         }
         return value;
       } finally {
         stack.endRun(view, key, run);
-        if (lockToken !== undefined) await stack.coherence?.lock.release(view.keyPrefix + key, lockToken).catch(() => false);
+        await release();
       }
     })();
     this.producing.add(produced);

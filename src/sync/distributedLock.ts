@@ -17,6 +17,8 @@ export class DistributedLock {
     private readonly keyPrefix: string,
     /** How long a lock lives unless released, ms: the longest a waiter waits for another instance's factory. */
     readonly ttlMs: number,
+    /** The start of `keyPrefix` that the L2 tier adds to every key itself (the connection's key prefix). */
+    private readonly tierKeyPrefix = '',
   ) {}
 
   private lockKey(fullKey: string): string {
@@ -28,6 +30,14 @@ export class DistributedLock {
     const token = randomUUID();
     const reply = await this.client.set(this.lockKey(fullKey), token, 'PX', this.ttlMs, 'NX');
     return reply === 'OK' ? token : undefined;
+  }
+
+  /**
+   * A new lock for the L2 tier to take in the same step as its read of the value (`ByteTier.getOrClaim`): no round
+   * trip of its own, and no window between a read that missed and the lock being taken.
+   */
+  claim(fullKey: string): { key: string; value: string; ttlMs: number } {
+    return { key: this.lockKey(fullKey).slice(this.tierKeyPrefix.length), value: randomUUID(), ttlMs: this.ttlMs };
   }
 
   /** Whether someone holds the lock. Rejects when Redis fails. */

@@ -3,8 +3,8 @@ import { Cluster, type Redis } from 'ioredis';
 import { ErrorCode, StrataError, isStrataError } from '../errors.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from '../resilience/circuitBreaker.js';
-import { withTimeout } from '../resilience/timeout.js';
-import type { ByteTier, ByteWrite, ByteWriteOptions } from './tier.js';
+import { endDeadline, startDeadline, timeoutError, withTimeout } from '../resilience/timeout.js';
+import type { ByteTier, ByteWrite, ByteWriteOptions, Claim, ClaimRead } from './tier.js';
 
 export interface RedisTierOptions {
   /** Soft timeout of one call in ms; a multi-key call gets this much per 1,000 keys. */
@@ -75,6 +75,19 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/**
+ * `getOrClaim` in one round trip: the value if there is one (another type reads as missing, as in `get`), else 1 when
+ * the claim key was set, 0 when someone else holds it.
+ */
+const GET_OR_CLAIM = `
+local value = redis.pcall('GET', KEYS[1])
+if type(value) == 'string' then return value end
+if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end
+return 0`;
+
+/** ioredis has `evalBuffer` (replies as Buffers) at run time but not in its type declarations. */
+type BufferEval = { evalBuffer(script: string, numberOfKeys: number, ...args: Array<string | number>): Promise<Buffer | number> };
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 type PipelineReplies = Array<[Error | null, unknown]>;
@@ -125,7 +138,7 @@ export class RedisTier implements ByteTier {
     return this.connection.client;
   }
 
-  /** The hot path, kept to one promise chain: no async wrappers between the caller and ioredis. */
+  /** The hot path: one promise, no async wrappers between the caller and ioredis. */
   get(key: string): Promise<Uint8Array | undefined> {
     if (this.closed) return Promise.reject(new StrataError(ErrorCode.CLOSED, 'the Redis tier is closed'));
     if (typeof key !== 'string' || key === '') return Promise.reject(new StrataError(ErrorCode.INVALID_KEY, 'a tier key must be a non-empty string'));
@@ -134,15 +147,61 @@ export class RedisTier implements ByteTier {
       this.counters.errors++;
       return Promise.reject(this.breaker.openError());
     }
-    return withTimeout(this.client.getBuffer(this.prefix + key), this.options.timeoutMs, 'Redis GET').then(
-      (value) => {
+    const ms = this.options.timeoutMs;
+    // One promise per read: the reply and the soft timeout race to settle it (`withTimeout` would add a second).
+    return new Promise<Uint8Array | undefined>((resolve, reject) => {
+      const deadline =
+        ms > 0
+          ? startDeadline(ms, () => {
+              const err = timeoutError('Redis GET', ms);
+              this.breaker.settle(admittedIn, err);
+              reject(this.failed('GET', err));
+            })
+          : undefined;
+      this.client.getBuffer(this.prefix + key).then(
+        (value) => {
+          if (deadline !== undefined && !endDeadline(deadline)) return;
+          this.breaker.settle(admittedIn, undefined);
+          resolve(this.countRead(value));
+        },
+        (err: unknown) => {
+          if (deadline !== undefined && !endDeadline(deadline)) return;
+          this.breaker.settle(admittedIn, err);
+          if (isWrongType(err)) resolve(this.countRead('wrongtype'));
+          else reject(this.failed('GET', err));
+        },
+      );
+    });
+  }
+
+  /**
+   * One script reads the key and, if it is missing, sets the claim key (`SET NX PX`). A Cluster runs a script on one
+   * slot only: for keys in different slots this is a plain `get` and the claim is left to the caller.
+   */
+  getOrClaim(key: string, claim: Claim): Promise<ClaimRead> {
+    if (this.closed) return Promise.reject(new StrataError(ErrorCode.CLOSED, 'the Redis tier is closed'));
+    if (typeof key !== 'string' || key === '') return Promise.reject(new StrataError(ErrorCode.INVALID_KEY, 'a tier key must be a non-empty string'));
+    const client = this.client;
+    const fullKey = this.prefix + key;
+    const claimKey = this.prefix + claim.key;
+    if (client instanceof Cluster && calculateSlot(fullKey) !== calculateSlot(claimKey)) return this.get(key).then((bytes) => ({ bytes, claimed: undefined }));
+    const admittedIn = this.breaker.admit();
+    if (admittedIn === undefined) {
+      this.counters.errors++;
+      return Promise.reject(this.breaker.openError());
+    }
+    // EVAL with the text, not a script defined on the client: ioredis 6's auto-pipelining loses replies when a
+    // defined script's NOSCRIPT fallback happens inside a batch.
+    const call = (client as unknown as BufferEval).evalBuffer(GET_OR_CLAIM, 2, fullKey, claimKey, claim.value, claim.ttlMs);
+    return withTimeout(call, this.options.timeoutMs, 'Redis GET or claim').then(
+      (reply) => {
         this.breaker.settle(admittedIn, undefined);
-        return this.countRead(value);
+        if (typeof reply === 'number') return { bytes: this.countRead(null), claimed: reply === 1 };
+        return { bytes: this.countRead(reply), claimed: undefined };
       },
       (err: unknown) => {
         this.breaker.settle(admittedIn, err);
-        if (isWrongType(err)) return this.countRead('wrongtype');
-        throw this.failed('GET', err);
+        throw this.failed('GET or claim', err);
       },
     );
   }
@@ -186,6 +245,15 @@ export class RedisTier implements ByteTier {
       writes.push({ key: this.fullKey(item.key), value: asBuffer(item.bytes), px });
     }
     if (writes.length === 0) return;
+    if (writes.length === 1 && replicas === 0) {
+      // Auto-pipelined like a read: no Pipeline object, and it shares a packet with the commands issued in the same
+      // tick (a getOrSet's lock release goes out with its write).
+      const { key, value, px } = writes[0] as (typeof writes)[number];
+      await this.write('SET', this.options.timeoutMs, async () => {
+        await (px === undefined ? this.client.set(key, value) : this.client.set(key, value, 'PX', px));
+      });
+      return;
+    }
     const keys = writes.map((w) => w.key);
     const timeoutMs = this.scaled(writes.length) + (replicas > 0 ? this.options.replicaWaitTimeoutMs : 0);
     await this.write(`SET of ${writes.length} keys`, timeoutMs, () =>

@@ -21,6 +21,20 @@ export interface ByteWriteOptions {
   replicas?: number;
 }
 
+/** Another key to set when a read finds nothing (see `ByteTier.getOrClaim`). */
+export interface Claim {
+  key: string;
+  value: string;
+  ttlMs: number;
+}
+
+/** What `getOrClaim` found and did. */
+export interface ClaimRead {
+  bytes: Uint8Array | undefined;
+  /** Whether the claim key was set; `undefined` when it was not tried (the key held a value, or the tier cannot do both at once for these keys). */
+  claimed: boolean | undefined;
+}
+
 /**
  * A tier that stores opaque bytes: Redis (L2) or LMDB (L3).
  * Methods may reject (a tier may be down); the tier stack catches and counts every rejection,
@@ -29,6 +43,11 @@ export interface ByteWriteOptions {
 export interface ByteTier {
   readonly name: Exclude<TierName, 'l1'>;
   get(key: string): Promise<Uint8Array | undefined>;
+  /**
+   * Reads a key and, when it holds nothing, sets `claim.key` to `claim.value` for `claim.ttlMs` unless it exists, as
+   * one atomic step (a shared tier's lock taken in the read's round trip). Optional: only Redis has it.
+   */
+  getOrClaim?(key: string, claim: Claim): Promise<ClaimRead>;
   /** Same order as `keys`; `undefined` where missing. */
   getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>>;
   set(key: string, bytes: Uint8Array, hardExpiresAt: number, options?: ByteWriteOptions): Promise<void>;
