@@ -26,8 +26,9 @@ export interface QuestionSignals {
   language: Language;
   /**
    * The question reduced to what it asks: language, attributes, codes, numbers, negation, the kind of question where
-   * it changes the answer (why, when, where, who) and the content words left once the attribute wording, the codes
-   * and the words naming the context are removed. Undefined when it asks no known attribute.
+   * it changes the answer (why, when, where, who) and the content words (each as often as it occurs) left once the
+   * attribute wording, the codes and the words naming the context are removed. Undefined when it asks no known
+   * attribute.
    */
   canonical: string | undefined;
 }
@@ -104,7 +105,7 @@ export function questionSignals(question: string, options: QuestionSignalsOption
   if (asked.attributes.size > 0) {
     const context = new Set(tokenize(normalize(options.context ?? '')));
     const left = tokenize(asked.remainder).filter((t) => !FUNCTION_WORDS.has(t) && !NEGATIONS.has(t) && !ASKED_NOTHING.has(t) && !codeParts.has(t) && !context.has(t));
-    canonical = JSON.stringify([language, DECISIVE_TYPES.has(type) ? type : '', sorted(asked.attributes), sorted(codes), sorted(numbers), negated, sorted(new Set(left))]);
+    canonical = JSON.stringify([language, DECISIVE_TYPES.has(type) ? type : '', sorted(asked.attributes), sorted(codes), sorted(numbers), negated, left.sort()]);
   }
   return {
     text,
