@@ -125,6 +125,9 @@ export async function runRagSimulation(cache: BackingCache, options: RagSimulati
   if (!Number.isInteger(updateEvery) || updateEvery < 0) throw new StrataError(ErrorCode.INVALID_OPTION, `updateEvery must be a non-negative integer, got ${String(options.updateEvery)}`);
 
   const random = seededRandom(options.seed ?? 1);
+  // Service times and token counts draw from their own generator: the order in which concurrent users consume them
+  // varies between runs, and must not shift the questions or the product updates every variant is compared on.
+  const serviceRandom = seededRandom((options.seed ?? 1) + 0x9e3779b9);
   const catalogue = generateCatalogue(productCount, random);
   const byId = new Map(catalogue.map((p) => [p.id, p]));
   const byCode = catalogue.map((p) => ({ product: p, code: ` ${normalize(p.code)} ` }));
@@ -135,7 +138,7 @@ export async function runRagSimulation(cache: BackingCache, options: RagSimulati
 
   // A keyword search stand-in: the documents of the products whose code the query names.
   const search = async (query: string, waited: { scaled: number; full: number }): Promise<SimDocument[]> => {
-    const full = 50 + random() * 150;
+    const full = 50 + serviceRandom() * 150;
     await pause(full, timeScale, waited);
     const text = ` ${normalize(query)} `;
     return byCode
@@ -144,10 +147,10 @@ export async function runRagSimulation(cache: BackingCache, options: RagSimulati
       .sort((x, y) => (x.id < y.id ? -1 : 1));
   };
   const generate = async (question: SimQuestion, documents: readonly SimDocument[], waited: { scaled: number; full: number }): Promise<{ answer: SimAnswer; tokens: number }> => {
-    const full = 300 + random() * 1200;
+    const full = 300 + serviceRandom() * 1200;
     await pause(full, timeScale, waited);
     const promptTokens = Math.ceil((SYSTEM_PROMPT.length + question.text.length + JSON.stringify(documents).length) / 4);
-    const completionTokens = 60 + Math.floor(random() * 340);
+    const completionTokens = 60 + Math.floor(serviceRandom() * 340);
     const products = documents.map((d) => ({ id: d.productIds[0]!, version: d.version, price: d.price }));
     return { answer: { intent: question.intent, lang: question.lang, products, text: `${question.intent}: ${products.map((p) => `${p.id}@${p.price}`).join(', ')}` }, tokens: promptTokens + completionTokens };
   };
