@@ -62,6 +62,43 @@ describe('RagCache answers', () => {
   );
 
   it(
+    'reuses an answer for the same attribute asked in other words of the retrieved product, and not for another attribute',
+    withRag(async (rag) => {
+      const llm = counting();
+      const documents = [{ id: 'doc-x200', title: 'Acme Wireless Headphones X-200 / Auriculares inalámbricos Acme X-200', productIds: ['x200'] }];
+      await rag.getOrGenerate({ question: 'What does the Acme Wireless Headphones X-200 cost?', tenant: 'shop', documents }, llm.generate);
+      const reworded = await rag.getOrGenerate({ question: 'X-200 price?', tenant: 'shop', documents }, llm.generate);
+      assert.deepEqual([reworded.outcome, reworded.reason, reworded.value], ['semantic', 'same canonical question', 'answer 1']);
+      const warranty = await rag.getOrGenerate({ question: 'X-200 warranty?', tenant: 'shop', documents }, llm.generate);
+      assert.equal(warranty.outcome, 'miss');
+      const spanish = await rag.getOrGenerate({ question: '¿Cuánto cuesta el X-200?', tenant: 'shop', documents }, llm.generate);
+      assert.equal(spanish.outcome, 'miss', 'the answer is written in the language it was asked in');
+      assert.equal((await rag.getOrGenerate({ question: 'precio de los Auriculares inalámbricos Acme X-200', tenant: 'shop', documents }, llm.generate)).value, 'answer 3');
+      assert.equal(llm.calls, 3);
+    }),
+  );
+
+  it(
+    'ignores the titles of the documents when they are not part of the partition',
+    async () => {
+      const cache = createStrata();
+      const rag = new RagCache({ cache, embedder: new HashingEmbedder(), documentsInSignature: false });
+      try {
+        const llm = counting();
+        const vega = [{ id: 'doc-vega', title: 'Vega headphones', productIds: ['vega'] }];
+        const nova = [{ id: 'doc-nova', title: 'Nova headphones', productIds: ['nova'] }];
+        await rag.getOrGenerate({ question: 'How much are the Vega headphones?', tenant: 'shop', documents: vega }, llm.generate);
+        const other = await rag.getOrGenerate({ question: 'How much are the Nova headphones?', tenant: 'shop', documents: nova }, llm.generate);
+        assert.notEqual(other.reason, 'same canonical question');
+        assert.equal(other.value, 'answer 2', 'another product without a code is another question');
+      } finally {
+        rag.close();
+        await cache.close();
+      }
+    },
+  );
+
+  it(
     'never shares an answer across tenants',
     withRag(async (rag) => {
       const llm = counting();

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createStrata, HashingEmbedder, runRagSimulation } from '../src/index.js';
+import { createStrata, HashingEmbedder, runRagSimulation, STRATEGIES } from '../src/index.js';
 
 describe('RAG simulation', () => {
   it('reports consistent counters and no wrong or stale answer without paraphrases', async () => {
@@ -17,6 +17,33 @@ describe('RAG simulation', () => {
     assert.equal(report.stale, 0);
     assert.deepEqual(report.mistakes, []);
     assert.equal(report.tokens.used + report.tokens.saved > 0, true);
+  });
+
+  it('reports the upper bound of savings and the steady state beside the measured reduction', async () => {
+    const cache = createStrata();
+    const report = await runRagSimulation(cache, { embedder: new HashingEmbedder(), products: 10, questions: 400, updateEvery: 25, timeScale: 0, concurrency: 2 });
+    await cache.close();
+    assert.ok(report.upperBound.distinctQuestions > 0 && report.upperBound.distinctQuestions < 400);
+    assert.ok(report.llmCalls.withCache >= report.upperBound.distinctQuestions, 'no cache answers a question before it was first asked');
+    assert.ok(report.llmCalls.reduction <= report.upperBound.reduction);
+    assert.equal(report.steadyState.fromQuestion, 200);
+    assert.equal(report.steadyState.questions, 200);
+    assert.ok(report.steadyState.llmCalls <= report.llmCalls.withCache);
+    assert.ok(report.steadyState.llmCalls >= report.steadyState.distinctQuestions);
+    assert.equal(report.missedReuse.count, report.llmCalls.withCache - report.upperBound.distinctQuestions);
+    assert.equal(report.wrong, 0);
+    assert.equal(report.stale, 0);
+  });
+
+  it('counts wrong answers (another intent or language) when the verifier accepts any candidate', async () => {
+    // The checker must be able to fail on a wrong answer too: a strategy without guards or threshold serves them.
+    const cache = createStrata();
+    const anything = { ...STRATEGIES.aggressive, name: 'anything', minCosine: -1, cosineThreshold: -1, attributesMustMatch: false, languageMustMatch: false, canonicalMatch: false };
+    const report = await runRagSimulation(cache, { embedder: new HashingEmbedder(), strategy: anything, products: 4, questions: 200, updateEvery: 0, timeScale: 0, concurrency: 1 });
+    await cache.close();
+    assert.equal(report.strategy, 'anything');
+    assert.ok(report.wrong > 0, `expected wrong answers, got ${JSON.stringify(report.answers)}`);
+    assert.equal(report.mistakes[0]?.kind, 'wrong');
   });
 
   it('counts a stale answer when invalidation is bypassed', async () => {

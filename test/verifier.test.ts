@@ -63,7 +63,7 @@ describe('Verifier guards', () => {
     assert.equal(v.learned, true);
     const texts = ['How can I learn Python fast?', 'How do I learn Python quickly?', 'How can I learn Java fast?'];
     const [q, para, other] = (await new UseLiteEmbedder().embed(texts.map((t) => normalize(t)))).map(normaliseVector);
-    const [sq, sp, so] = texts.map(questionSignals);
+    const [sq, sp, so] = texts.map((q) => questionSignals(q));
     const same = v.score(sq!, sp!, dot(q!, para!), { query: q!, candidate: para! });
     const different = v.score(sq!, so!, dot(q!, other!), { query: q!, candidate: other! });
     assert.ok(same > different, `${same} > ${different}`);
@@ -73,5 +73,60 @@ describe('Verifier guards', () => {
 
   it('rejects an unknown strategy name', () => {
     assert.throws(() => resolveStrategy('reckless' as 'smart'), (e) => isStrataError(e, 'INVALID_OPTION'));
+  });
+});
+
+describe('Verifier: the attribute asked and the language', () => {
+  for (const strategy of ['conservative', 'smart', 'aggressive'] as const) {
+    it(`${strategy}: never serves the answer about another attribute of the same product, in Spanish or English`, () => {
+      const pairs = [
+        ['How much is the Acme X-200?', 'What warranty does the Acme X-200 have?'],
+        ['price of the Acme X-200', 'Is the Acme X-200 in stock?'],
+        ['¿Cuánto cuesta el Acme X-200?', '¿Qué garantía tiene el Acme X-200?'],
+        ['¿Hay stock del Acme X-200?', '¿Cuánto cuesta el envío del Acme X-200?'],
+        ['¿Se puede devolver el Acme X-200?', 'especificaciones del Acme X-200'],
+      ];
+      for (const [asked, stored] of pairs) {
+        const d = decide(strategy, asked!, stored!);
+        assert.equal(d.hit, false, `${asked} / ${stored}`);
+        assert.equal(d.vetoed, true);
+      }
+      assert.match(decide(strategy, '¿Qué precio tiene el Acme X-200?', '¿Qué garantía tiene el Acme X-200?').reason, /attribute differs \(price vs warranty\)/);
+    });
+  }
+
+  it('refuses an answer in another language', () => {
+    assert.match(decide('smart', 'What is the warranty of the Acme X-200?', '¿Cuál es la garantía del Acme X-200?').reason, /language differs \(en vs es\)/);
+  });
+
+  it('serves the same attribute of the same product asked in other words, whatever the similarity', () => {
+    // Wordings that are not among the simulation's templates.
+    const same = [
+      ["What's the cost of the iPhone 14?", 'iPhone 14 price'],
+      ['How much are the Acme X-200 headphones?', 'Acme X-200 headphones: what do they cost?'],
+      ['¿Cuánto sale el iPhone 14?', '¿Qué precio tiene el iPhone 14?'],
+      ['¿Tenéis existencias del iPhone 14?', '¿Está agotado el iPhone 14?'],
+      ['¿Qué garantía tiene el iPhone 14?', 'dime la garantía del iPhone 14'],
+    ];
+    for (const [asked, stored] of same) {
+      const d = decide('conservative', asked!, stored!, 0.2);
+      assert.deepEqual([d.hit, d.reason], [true, 'same canonical question'], `${asked} / ${stored}`);
+    }
+  });
+
+  it('keeps a qualifier, another model or a negation out of the canonical match', () => {
+    assert.equal(decide('smart', 'price of the iPhone 14 in red', 'price of the iPhone 14', 0.2).hit, false);
+    assert.equal(decide('smart', 'price of the iPhone 15', 'How much is the iPhone 14?', 0.99).hit, false);
+    assert.equal(decide('smart', 'is the iPhone 14 not available', 'is the iPhone 14 available', 0.99).hit, false);
+    assert.equal(decide('smart', 'why is the iPhone 14 price so high', 'what is the iPhone 14 price', 0.2).hit, false);
+  });
+
+  it('sets aside the words naming the retrieved documents only when told them', () => {
+    const context = 'Acme Wireless Headphones X-200';
+    const long = questionSignals('How much are the Acme Wireless Headphones X-200?', { context });
+    const short = questionSignals('X-200 price?', { context });
+    assert.equal(long.canonical, short.canonical);
+    assert.notEqual(questionSignals('How much are the Acme Wireless Headphones X-200?').canonical, questionSignals('X-200 price?').canonical);
+    assert.equal(questionSignals('How much does the X-200 weigh?').canonical, undefined, 'a weight is not a price');
   });
 });

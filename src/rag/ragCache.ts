@@ -15,6 +15,12 @@ export interface RagDocument {
   id: string;
   /** Products the document describes: `invalidateProduct(id)` drops whatever used it. */
   productIds?: readonly string[];
+  /**
+   * The document's name (a product name, in every language it is sold in). With `documentsInSignature`, questions
+   * that differ only in how they name the retrieved documents ask the same thing ("price of the Vega X-200
+   * headphones" / "X-200 price").
+   */
+  title?: string;
 }
 
 export interface ConversationTurn {
@@ -253,7 +259,8 @@ export class RagCache {
       this.tokensSaved += exact.tokens;
       return { value: exact.answer, outcome: 'exact', similarity: 1, reason: 'same normalised question', validAt };
     }
-    const found = await this.answers.lookup(scope, input.question);
+    const context = this.documentContext(input.documents);
+    const found = await this.answers.lookup(scope, input.question, { context });
     const reused = await this.dereference<StoredAnswer<A>>(this.answers, found, this.answerClass);
     if (reused !== undefined) {
       counters.semantic++;
@@ -283,7 +290,7 @@ export class RagCache {
       await this.forgetOutdated(key, this.answerClass);
       return { value: answer.answer, outcome: 'miss', similarity: found.similarity, reason: OUTDATED, validAt };
     }
-    await this.answers.set(scope, input.question, key, { id: key, tags });
+    await this.answers.set(scope, input.question, key, { id: key, tags, context });
     return { value: answer.answer, outcome: 'miss', similarity: found.similarity, reason: found.hit ? 'semantic match no longer valid' : found.reason, validAt };
   }
 
@@ -325,6 +332,16 @@ export class RagCache {
     }
     const documentIds = this.documentsInSignature && input.documents !== undefined ? input.documents.map((d) => d.id) : undefined;
     return { namespace: this.cache.name, tenant: input.tenant, systemPrompt: input.systemPrompt, generationParams: params, documentIds };
+  }
+
+  /**
+   * The retrieved documents' titles, when the partition is keyed by those documents: only then do all the questions
+   * of the partition name the same things, so the words naming them can be set aside.
+   */
+  private documentContext(documents: readonly RagDocument[] | undefined): string | undefined {
+    if (!this.documentsInSignature || documents === undefined) return undefined;
+    const titles = documents.map((d) => d.title).filter((t): t is string => typeof t === 'string');
+    return titles.length === 0 ? undefined : titles.join(' ');
   }
 
   /**

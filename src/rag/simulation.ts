@@ -2,16 +2,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, StrataError } from '../errors.js';
 import type { Embedder } from '../semantic/embedder.js';
 import { normalize } from '../semantic/normalize.js';
-import type { StrategyName } from '../semantic/strategies.js';
+import type { Strategy, StrategyName } from '../semantic/strategies.js';
 import type { BackingCache } from './backingCache.js';
 import { RagCache, type RagDocument } from './ragCache.js';
-import { generateCatalogue, questionGenerator, seededRandom, type Intent, type SimProduct, type SimQuestion } from './simulationCatalogue.js';
+import { generateCatalogue, questionGenerator, seededRandom, type Intent, type Lang, type SimProduct, type SimQuestion } from './simulationCatalogue.js';
 
 export interface RagSimulationOptions {
   /** Turns questions into vectors (the report names it). */
   embedder: Embedder;
   /** Semantic strategy (default 'smart'). */
-  strategy?: StrategyName;
+  strategy?: StrategyName | Strategy;
   /** Products in the catalogue (default 60). */
   products?: number;
   /** Questions asked (default 2000). */
@@ -55,6 +55,13 @@ export interface RagSimulationReport {
   timeScale: number;
   concurrency: number;
   llmCalls: { withCache: number; withoutCache: number; reduction: number };
+  /**
+   * The most calls any cache could save: each distinct (products at their current versions, intent, language) must be
+   * answered once, so the best reduction is 1 − distinct / questions.
+   */
+  upperBound: { distinctQuestions: number; reduction: number };
+  /** The same over the second half of the run, once the cache has warmed up (what a service in steady state sees). */
+  steadyState: { fromQuestion: number; questions: number; llmCalls: number; reduction: number; distinctQuestions: number; upperBound: number };
   searchCalls: { withCache: number; withoutCache: number };
   tokens: { used: number; saved: number; withoutCache: number };
   answers: { exact: number; semantic: number; misses: number; exactHitRate: number; semanticHitRate: number };
@@ -70,6 +77,8 @@ export interface RagSimulationReport {
   durationMs: number;
   /** Up to 10 refused answers. */
   mistakes: RagSimulationMistake[];
+  /** LLM calls for a question whose (products, versions, intent, language) had been answered before: reuse the cache missed. */
+  missedReuse: { count: number; examples: Array<{ asked: string; askedBefore: string; reason: string; similarity: number }> };
 }
 
 export interface Percentiles {
@@ -79,9 +88,10 @@ export interface Percentiles {
   mean: number;
 }
 
-/** What the LLM stand-in answers: the intent it answered and the product versions it read. */
+/** What the LLM stand-in answers: the intent it answered, in which language, and the product versions it read. */
 interface SimAnswer {
   intent: Intent;
+  lang: Lang;
   products: ReadonlyArray<{ id: string; version: number; price: number }>;
   text: string;
 }
@@ -115,6 +125,9 @@ export async function runRagSimulation(cache: BackingCache, options: RagSimulati
   if (!Number.isInteger(updateEvery) || updateEvery < 0) throw new StrataError(ErrorCode.INVALID_OPTION, `updateEvery must be a non-negative integer, got ${String(options.updateEvery)}`);
 
   const random = seededRandom(options.seed ?? 1);
+  // Service times and token counts draw from their own generator: the order in which concurrent users consume them
+  // varies between runs, and must not shift the questions or the product updates every variant is compared on.
+  const serviceRandom = seededRandom((options.seed ?? 1) + 0x9e3779b9);
   const catalogue = generateCatalogue(productCount, random);
   const byId = new Map(catalogue.map((p) => [p.id, p]));
   const byCode = catalogue.map((p) => ({ product: p, code: ` ${normalize(p.code)} ` }));
@@ -125,21 +138,21 @@ export async function runRagSimulation(cache: BackingCache, options: RagSimulati
 
   // A keyword search stand-in: the documents of the products whose code the query names.
   const search = async (query: string, waited: { scaled: number; full: number }): Promise<SimDocument[]> => {
-    const full = 50 + random() * 150;
+    const full = 50 + serviceRandom() * 150;
     await pause(full, timeScale, waited);
     const text = ` ${normalize(query)} `;
     return byCode
       .filter((c) => text.includes(c.code))
-      .map(({ product: p }) => ({ id: `doc-${p.id}`, productIds: [p.id], version: p.version, price: p.price, stock: p.stock, features: p.features }))
+      .map(({ product: p }) => ({ id: `doc-${p.id}`, title: `${p.nameEn} / ${p.nameEs}`, productIds: [p.id], version: p.version, price: p.price, stock: p.stock, features: p.features }))
       .sort((x, y) => (x.id < y.id ? -1 : 1));
   };
   const generate = async (question: SimQuestion, documents: readonly SimDocument[], waited: { scaled: number; full: number }): Promise<{ answer: SimAnswer; tokens: number }> => {
-    const full = 300 + random() * 1200;
+    const full = 300 + serviceRandom() * 1200;
     await pause(full, timeScale, waited);
     const promptTokens = Math.ceil((SYSTEM_PROMPT.length + question.text.length + JSON.stringify(documents).length) / 4);
-    const completionTokens = 60 + Math.floor(random() * 340);
+    const completionTokens = 60 + Math.floor(serviceRandom() * 340);
     const products = documents.map((d) => ({ id: d.productIds[0]!, version: d.version, price: d.price }));
-    return { answer: { intent: question.intent, products, text: `${question.intent}: ${products.map((p) => `${p.id}@${p.price}`).join(', ')}` }, tokens: promptTokens + completionTokens };
+    return { answer: { intent: question.intent, lang: question.lang, products, text: `${question.intent}: ${products.map((p) => `${p.id}@${p.price}`).join(', ')}` }, tokens: promptTokens + completionTokens };
   };
 
   let wrong = 0;
@@ -152,8 +165,25 @@ export async function runRagSimulation(cache: BackingCache, options: RagSimulati
   let next = 0;
   const started = performance.now();
 
-  const ask = async (question: SimQuestion): Promise<void> => {
+  const steadyFrom = Math.floor(questionCount / 2);
+  /** The first wording of each distinct question. */
+  const askedBefore = new Map<string, string>();
+  let distinct = 0;
+  let steadyDistinct = 0;
+  let steadyCalls = 0;
+  let missedReuse = 0;
+  const missedExamples: RagSimulationReport['missedReuse']['examples'] = [];
+
+  const ask = async (question: SimQuestion, index: number): Promise<void> => {
     const versionsAtAsk = new Map(question.productIds.map((id) => [id, byId.get(id)!.version]));
+    const tuple = JSON.stringify([question.productIds.map((id) => `${id}@${versionsAtAsk.get(id)!}`), question.intent, question.lang]);
+    const firstWording = askedBefore.get(tuple);
+    const seenBefore = firstWording !== undefined;
+    if (!seenBefore) {
+      askedBefore.set(tuple, question.text);
+      distinct++;
+      if (index >= steadyFrom) steadyDistinct++;
+    }
     const waited = { scaled: 0, full: 0 };
     const t0 = performance.now();
     const found = await rag.getOrSearch(question.text, (q) => search(q, waited), { tenant });
@@ -162,9 +192,14 @@ export async function runRagSimulation(cache: BackingCache, options: RagSimulati
     const result = await rag.getOrGenerate({ question: question.text, tenant, systemPrompt: SYSTEM_PROMPT, documents, retrievedAt: found.validAt }, async () => {
       const generated = await generate(question, documents, waited);
       cost = generated.tokens;
+      if (index >= steadyFrom) steadyCalls++;
       return generated;
     });
     const wall = performance.now() - t0;
+    if (seenBefore && cost > 0) {
+      missedReuse++;
+      if (missedExamples.length < 10) missedExamples.push({ asked: question.text, askedBefore: firstWording, reason: result.reason, similarity: result.similarity });
+    }
     latencies.push(wall);
     modelled.push(wall - waited.scaled + waited.full);
     // Without a cache every question costs one call; a cached answer's cost is estimated by the call that made it.
@@ -173,7 +208,7 @@ export async function runRagSimulation(cache: BackingCache, options: RagSimulati
     const askedIds = question.productIds.join(',');
     const servedIds = served.products.map((p) => p.id).sort().join(',');
     let kind: 'wrong' | 'stale' | undefined;
-    if (served.intent !== question.intent || servedIds !== askedIds) kind = 'wrong';
+    if (served.intent !== question.intent || served.lang !== question.lang || servedIds !== askedIds) kind = 'wrong';
     else if (served.products.some((p) => p.version < versionsAtAsk.get(p.id)!)) kind = 'stale';
     if (kind === undefined) return;
     if (kind === 'wrong') wrong++;
@@ -190,7 +225,7 @@ export async function runRagSimulation(cache: BackingCache, options: RagSimulati
         updates++;
         await rag.invalidateProduct(product.id);
       }
-      await ask(questions[index]!);
+      await ask(questions[index]!, index);
     }
   };
   try {
@@ -203,7 +238,7 @@ export async function runRagSimulation(cache: BackingCache, options: RagSimulati
   const served = questionCount;
   return {
     embedder: options.embedder.id,
-    strategy: options.strategy ?? 'smart',
+    strategy: typeof options.strategy === 'object' ? options.strategy.name : (options.strategy ?? 'smart'),
     documentsInSignature,
     paraphrases,
     products: productCount,
@@ -212,6 +247,15 @@ export async function runRagSimulation(cache: BackingCache, options: RagSimulati
     timeScale,
     concurrency,
     llmCalls: { withCache: stats.llmCalls, withoutCache: questionCount, reduction: 1 - stats.llmCalls / questionCount },
+    upperBound: { distinctQuestions: distinct, reduction: 1 - distinct / questionCount },
+    steadyState: {
+      fromQuestion: steadyFrom,
+      questions: questionCount - steadyFrom,
+      llmCalls: steadyCalls,
+      reduction: 1 - steadyCalls / (questionCount - steadyFrom),
+      distinctQuestions: steadyDistinct,
+      upperBound: 1 - steadyDistinct / (questionCount - steadyFrom),
+    },
     searchCalls: { withCache: stats.searchCalls, withoutCache: questionCount },
     tokens: { used: stats.tokensUsed, saved: stats.tokensSaved, withoutCache: tokensWithoutCache },
     answers: {
@@ -228,6 +272,7 @@ export async function runRagSimulation(cache: BackingCache, options: RagSimulati
     modelledLatencyMs: percentiles(modelled),
     durationMs: performance.now() - started,
     mistakes,
+    missedReuse: { count: missedReuse, examples: missedExamples },
   };
 }
 

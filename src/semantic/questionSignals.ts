@@ -1,4 +1,5 @@
-import { normalize, tokenize } from './normalize.js';
+import { ASKED_NOTHING, askedAttributes } from './askedAttributes.js';
+import { guessLanguage, normalize, tokenize, type Language } from './normalize.js';
 
 /** The kind of answer a question asks for; `open` covers what/which/how-style questions, which paraphrase each other. */
 export type QuestionType = 'why' | 'when' | 'where' | 'who' | 'how-many' | 'what' | 'which' | 'how' | 'yes-no' | 'none';
@@ -19,7 +20,29 @@ export interface QuestionSignals {
   questionType: QuestionType;
   /** Character trigrams of the text with spaces, for typo-tolerant overlap. */
   trigrams: Map<string, number>;
+  /** What a shop question asks about (price, stock, warranty…: src/semantic/asked-attributes.json); empty when none. */
+  attributes: Set<string>;
+  /** The language the question is written in (an answer is written in the language asked). */
+  language: Language;
+  /**
+   * The question reduced to what it asks: language, attributes, codes, numbers, negation, the kind of question where
+   * it changes the answer (why, when, where, who) and the content words (each as often as it occurs) left once the
+   * attribute wording, the codes and the words naming the context are removed. Undefined when it asks no known
+   * attribute.
+   */
+  canonical: string | undefined;
 }
+
+export interface QuestionSignalsOptions {
+  /**
+   * Text naming what the question's partition is already about (the titles of the retrieved documents): its words
+   * are dropped from the canonical form, so "price of the Vega X-200 headphones" and "X-200 price" reduce alike.
+   */
+  context?: string;
+}
+
+// Question types whose answers differ even about the same attribute: "where can I buy it" is not "can I buy it".
+const DECISIVE_TYPES: ReadonlySet<QuestionType> = new Set(['why', 'when', 'where', 'who']);
 
 const NEGATIONS = new Set(['not', 'no', 'never', 'nor', 'without', 'cannot', 'cant', 'dont', 'doesnt', 'didnt', 'isnt', 'arent', 'wasnt', 'werent', 'wont', 'wouldnt', 'shouldnt', 'couldnt', 'havent', 'hasnt', 'nunca', 'jamas', 'sin', 'ni', 'tampoco', 'ningun', 'ninguna', 'ninguno', 'nada', 'nadie']);
 
@@ -47,35 +70,60 @@ const TYPE_RULES: [RegExp, QuestionType][] = [
 ];
 
 /** Computes the signals of one question (raw or already normalised text). */
-export function questionSignals(question: string): QuestionSignals {
+export function questionSignals(question: string, options: QuestionSignalsOptions = {}): QuestionSignals {
   const text = normalize(question);
   const tokens = tokenize(text);
   const numbers = new Set<string>();
   const codes = new Set<string>();
+  /** Tokens that spell a number or a code: the canonical form keeps them as codes and numbers, not as words. */
+  const codeParts = new Set<string>();
   let negations = 0;
   tokens.forEach((token, i) => {
     if (/^\p{N}+(?:[.,]\p{N}+)*$/u.test(token)) {
       numbers.add(canonicalNumber(token));
+      codeParts.add(token);
       const previous = tokens[i - 1];
-      if (previous !== undefined && /^\p{L}+$/u.test(previous) && !FUNCTION_WORDS.has(previous)) codes.add(`${previous}${token}`);
+      if (previous !== undefined && /^\p{L}+$/u.test(previous) && !FUNCTION_WORDS.has(previous)) {
+        codes.add(`${previous}${token}`);
+        codeParts.add(previous);
+      }
     } else if (NUMBER_WORDS[token] !== undefined) {
       numbers.add(NUMBER_WORDS[token]);
+      codeParts.add(token);
     } else if (/\p{L}/u.test(token) && /\p{N}/u.test(token)) {
       codes.add(token);
+      codeParts.add(token);
       for (const digits of token.match(/\p{N}+/gu) ?? []) numbers.add(canonicalNumber(digits));
     }
     if (NEGATIONS.has(token)) negations++;
   });
+  const type = questionType(text);
+  const negated = negations % 2 === 1;
+  const language = guessLanguage(question);
+  const asked = askedAttributes(text);
+  let canonical: string | undefined;
+  if (asked.attributes.size > 0) {
+    const context = new Set(tokenize(normalize(options.context ?? '')));
+    const left = tokenize(asked.remainder).filter((t) => !FUNCTION_WORDS.has(t) && !NEGATIONS.has(t) && !ASKED_NOTHING.has(t) && !codeParts.has(t) && !context.has(t));
+    canonical = JSON.stringify([language, DECISIVE_TYPES.has(type) ? type : '', sorted(asked.attributes), sorted(codes), sorted(numbers), negated, left.sort()]);
+  }
   return {
     text,
     tokens,
     content: new Set(tokens.filter((t) => !FUNCTION_WORDS.has(t) && !NEGATIONS.has(t))),
     numbers,
     codes,
-    negated: negations % 2 === 1,
-    questionType: questionType(text),
+    negated,
+    questionType: type,
     trigrams: trigramCounts(text),
+    attributes: asked.attributes,
+    language,
+    canonical,
   };
+}
+
+function sorted(values: ReadonlySet<string>): string[] {
+  return [...values].sort();
 }
 
 function questionType(text: string): QuestionType {

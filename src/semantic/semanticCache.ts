@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode, StrataError } from '../errors.js';
-import { normaliseVector, type Embedder } from './embedder.js';
+import { dot, normaliseVector, type Embedder } from './embedder.js';
 import { MemoryEmbeddingStore, type EmbeddingStore } from './embeddingStore.js';
 import { normalize } from './normalize.js';
 import { partitionKey, type PartitionContext } from './partition.js';
@@ -32,11 +32,15 @@ export interface SemanticSetOptions {
   id?: string;
   /** Tags (e.g. product ids) for `deleteByTag`. */
   tags?: readonly string[];
+  /** Text naming what the partition is about (e.g. the retrieved documents' titles); see `QuestionSignalsOptions.context`. */
+  context?: string;
 }
 
 export interface SemanticLookupOptions {
   /** Overrides the cache's strategy for this lookup. */
   strategy?: StrategyName | Strategy;
+  /** Text naming what the partition is about, as given to `set`; see `QuestionSignalsOptions.context`. */
+  context?: string;
 }
 
 /** The answer to a lookup: on a hit the stored value and the question it was stored under. */
@@ -70,6 +74,8 @@ interface StoredEntry<V> {
 interface Partition {
   index: VectorIndex;
   slots: Map<number, string>;
+  /** The latest entry of each canonical form: found whatever its rank among the nearest neighbours. */
+  canonical: Map<string, number>;
 }
 
 /**
@@ -142,15 +148,16 @@ export class SemanticCache<V = unknown> {
     this.delete(id);
     let partition = this.partitions.get(partitionId);
     if (partition === undefined) {
-      partition = { index: new VectorIndex({ dimensions: this.embedder.dimensions, maxElements: this.maxEntries }), slots: new Map() };
+      partition = { index: new VectorIndex({ dimensions: this.embedder.dimensions, maxElements: this.maxEntries }), slots: new Map(), canonical: new Map() };
       this.partitions.set(partitionId, partition);
     }
-    const entry: StoredEntry<V> = { id, slot: this.nextSlot++, partition: partitionId, question, signals: questionSignals(question), vector, value, tags: [...(options.tags ?? [])] };
+    const entry: StoredEntry<V> = { id, slot: this.nextSlot++, partition: partitionId, question, signals: questionSignals(question, { context: options.context }), vector, value, tags: [...(options.tags ?? [])] };
     for (const evicted of partition.index.add(entry.slot, vector)) {
       const old = this.bySlot.get(evicted);
       if (old !== undefined) this.forget(old);
     }
     partition.slots.set(entry.slot, id);
+    if (entry.signals.canonical !== undefined) partition.canonical.set(entry.signals.canonical, entry.slot);
     this.entries.set(id, entry);
     this.bySlot.set(entry.slot, entry);
     for (const tag of entry.tags) {
@@ -167,9 +174,13 @@ export class SemanticCache<V = unknown> {
     if (partition === undefined || partition.index.size === 0) return { hit: false, similarity: 0, score: 0, reason: 'empty partition', vetoed: false };
     const vector = await this.embed(question);
     const verifier = this.verifier(options.strategy);
-    const signals = questionSignals(question);
+    const signals = questionSignals(question, { context: options.context });
     let best: SemanticLookup<V> | undefined;
-    for (const { id: slot, similarity } of partition.index.search(vector, this.candidates)) {
+    const neighbours = partition.index.search(vector, this.candidates);
+    const canonicalSlot = signals.canonical === undefined ? undefined : partition.canonical.get(signals.canonical);
+    const canonicalEntry = canonicalSlot === undefined ? undefined : this.bySlot.get(canonicalSlot);
+    if (canonicalEntry !== undefined && !neighbours.some((n) => n.id === canonicalSlot)) neighbours.push({ id: canonicalEntry.slot, similarity: dot(vector, canonicalEntry.vector) });
+    for (const { id: slot, similarity } of neighbours) {
       const entry = this.bySlot.get(slot);
       if (entry === undefined) continue;
       const decision = verifier.decide(signals, entry.signals, similarity, { query: vector, candidate: entry.vector });
@@ -219,6 +230,7 @@ export class SemanticCache<V = unknown> {
     this.bySlot.delete(entry.slot);
     const partition = this.partitions.get(entry.partition);
     partition?.slots.delete(entry.slot);
+    if (entry.signals.canonical !== undefined && partition?.canonical.get(entry.signals.canonical) === entry.slot) partition.canonical.delete(entry.signals.canonical);
     if (partition !== undefined && partition.slots.size === 0) this.partitions.delete(entry.partition);
     for (const tag of entry.tags) {
       const ids = this.byTag.get(tag);

@@ -23,12 +23,20 @@ export interface Strategy {
   questionType: 'strict' | 'open' | 'off';
   /** The shorter question must have at least this fraction of the longer one's words (0 = off). */
   minLengthRatio: number;
+  /** Both questions must ask the same attributes (price, stock, warranty…: src/semantic/asked-attributes.json). */
+  attributesMustMatch: boolean;
+  /** Both questions must be in the same language: an answer is written in the language it was asked in. */
+  languageMustMatch: boolean;
+  /** Two questions with the same canonical form (same attributes of the same codes, nothing else asked) are a hit whatever the score. */
+  canonicalMatch: boolean;
 }
 
 /**
  * conservative: every guard, strict question types, the learned threshold picked for a 0.5% false-hit rate.
  * smart (the default): every guard, what/which/how interchangeable, threshold for a 1% false-hit rate.
- * aggressive: only the numbers and codes guards (a wrong product is never acceptable), threshold for 5%.
+ * aggressive: only the numbers, codes, attribute and language guards (a wrong product, a wrong attribute or an answer
+ * in another language is never acceptable), threshold for 5%.
+ * All three accept two questions of the same canonical form (see `QuestionSignals.canonical`).
  */
 export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = {
   conservative: {
@@ -41,6 +49,9 @@ export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = {
     negationMustMatch: true,
     questionType: 'strict',
     minLengthRatio: 0.5,
+    attributesMustMatch: true,
+    languageMustMatch: true,
+    canonicalMatch: true,
   },
   smart: {
     name: 'smart',
@@ -52,6 +63,9 @@ export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = {
     negationMustMatch: true,
     questionType: 'open',
     minLengthRatio: 0.34,
+    attributesMustMatch: true,
+    languageMustMatch: true,
+    canonicalMatch: true,
   },
   aggressive: {
     name: 'aggressive',
@@ -63,6 +77,9 @@ export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = {
     negationMustMatch: false,
     questionType: 'off',
     minLengthRatio: 0,
+    attributesMustMatch: true,
+    languageMustMatch: true,
+    canonicalMatch: true,
   },
 };
 

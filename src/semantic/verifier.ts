@@ -61,6 +61,10 @@ export class Verifier {
     if (s.questionType !== 'off' && questionTypesConflict(query.questionType, candidate.questionType, s.questionType === 'strict')) {
       return `question type differs (${query.questionType} vs ${candidate.questionType})`;
     }
+    if (s.attributesMustMatch && setsDiffer(query.attributes, candidate.attributes)) {
+      return `asked attribute differs (${describe(query.attributes)} vs ${describe(candidate.attributes)})`;
+    }
+    if (s.languageMustMatch && query.language !== candidate.language) return `language differs (${query.language} vs ${candidate.language})`;
     if (s.minLengthRatio > 0) {
       const a = query.tokens.length;
       const b = candidate.tokens.length;
@@ -72,6 +76,10 @@ export class Verifier {
   decide(query: QuestionSignals, candidate: QuestionSignals, similarity: number, vectors?: PairVectors): Decision {
     // The same words after normalisation are the same question, whatever a model trained on paraphrases thinks.
     if (query.text === candidate.text) return { hit: true, similarity, score: 1, reason: 'same question', vetoed: false };
+    // Same attributes of the same codes with nothing else asked: the wording around them does not change the answer.
+    if (this.strategy.canonicalMatch && query.canonical !== undefined && query.canonical === candidate.canonical) {
+      return { hit: true, similarity, score: 1, reason: 'same canonical question', vetoed: false };
+    }
     const vetoed = this.guard(query, candidate, similarity);
     const score = this.score(query, candidate, similarity, vectors);
     if (vetoed !== undefined) return { hit: false, similarity, score, reason: vetoed, vetoed: true };
@@ -81,4 +89,8 @@ export class Verifier {
     }
     return { hit: true, similarity, score, reason: 'hit', vetoed: false };
   }
+}
+
+function describe(attributes: ReadonlySet<string>): string {
+  return attributes.size === 0 ? 'none' : [...attributes].sort().join('+');
 }
