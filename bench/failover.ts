@@ -309,7 +309,8 @@ async function rejoin(topology: LocalTopology, kind: FailoverTopology, victim: V
   );
 }
 
-async function killOnce(topology: LocalTopology, kind: FailoverTopology, round: number, quick: boolean): Promise<KillRun> {
+/** One kill under load; with `rejoin`, the killed node is restarted and rejoins before it returns. */
+async function killOnce(topology: LocalTopology, kind: FailoverTopology, round: number, quick: boolean, rejoinAfter: boolean): Promise<KillRun> {
   const victim = kind === 'cluster' ? await clusterVictim(topology, round) : await sentinelVictim(topology);
   const cache = strataOn(topology.url);
   const raw = buildIoredisClient(resolveRedisConfig(topology.url));
@@ -344,7 +345,7 @@ async function killOnce(topology: LocalTopology, kind: FailoverTopology, round: 
     `failover ${kind} kill ${round + 1}: promoted ${run.promotedMs} ms; Strata writes back ${run.strata.recoveryMs} ms, caller errors ${run.strata.callerErrors}, ` +
       `lost ${run.strata.lost}/${run.strata.acknowledged}, relapses ${run.strata.afterRecovery.failed}/${run.strata.afterRecovery.ok + run.strata.afterRecovery.failed}; raw ioredis back ${run.raw.recoveryMs} ms, errors ${run.raw.callerErrors}, lost ${run.raw.lost}/${run.raw.acknowledged}`,
   );
-  await rejoin(topology, kind, victim);
+  if (rejoinAfter) await rejoin(topology, kind, victim);
   return run;
 }
 
@@ -355,7 +356,7 @@ export async function measureFailover(options: FailoverOptions): Promise<KillRun
     const dir = mkdtempSync(join(tmpdir(), `strata-failover-${kind}-`));
     const topology = await startLocalTopology(kind, { dir, sentinelReplicas: 2 });
     try {
-      for (let round = 0; round < options.kills; round++) runs.push(await killOnce(topology, kind, round, options.quick));
+      for (let round = 0; round < options.kills; round++) runs.push(await killOnce(topology, kind, round, options.quick, round < options.kills - 1));
     } finally {
       await topology.stop();
       rmSync(dir, { recursive: true, force: true });
