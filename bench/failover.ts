@@ -24,9 +24,11 @@ import type { SuiteResult } from './report/types.js';
 export type FailoverTopology = 'cluster' | 'sentinel';
 
 export interface FailoverOptions {
+  /** Which local topologies to start and kill masters in, in this order. */
   topologies: readonly FailoverTopology[];
   /** Masters killed per topology (the killed node is restarted and rejoins before the next kill). */
   kills: number;
+  /** Shorter warm-up and observation window per kill (results go to the -quick file). */
   quick: boolean;
 }
 
@@ -133,6 +135,12 @@ async function replicasOf(port: number): Promise<number[]> {
   return role[2].map((r) => Number(r[1]));
 }
 
+/** The ports among these that serve as replicas now (a node restarted a moment ago may still call itself master). */
+async function replicasAmong(ports: readonly number[]): Promise<number[]> {
+  const roles = await Promise.all(ports.map((p) => adminCommand(p, 'ROLE').catch(() => undefined)));
+  return ports.filter((_, i) => Array.isArray(roles[i]) && (roles[i] as unknown[])[0] === 'slave');
+}
+
 async function sentinelMasterPort(topology: LocalTopology): Promise<number> {
   const reply = (await adminCommand(topology.sentinelPorts[0]!, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', LOCAL_SENTINEL_MASTER)) as string[];
   return Number(reply[1]);
@@ -144,7 +152,7 @@ async function sentinelVictim(topology: LocalTopology): Promise<Victim> {
     name: topology.nodes.find((n) => n.port === port)!.name,
     port,
     // Any replica Sentinel knows may be promoted, linked to this master right now or not.
-    replicaPorts: topology.serverPorts.filter((p) => p !== port),
+    replicaPorts: await replicasAmong(topology.serverPorts.filter((p) => p !== port)),
     owns: () => true,
   };
 }
@@ -376,7 +384,7 @@ export function failoverResult(runs: readonly KillRun[], options: FailoverOption
     if (mine.length === 0) continue;
     const { ms, setting } = DETECTION_MS[kind];
     const bound = ms + BOUND_EXTRA_MS;
-    // A kill after which writes never came back counts as the whole observation window.
+    // A kill after which writes never came back within the 20 s window counts as Infinity (null in the JSON).
     const recovery = (client: 'strata' | 'raw') => mine.map((r) => r[client].recoveryMs ?? Infinity);
     const perKill = new Map([
       [STRATA_LABEL, recovery('strata')],
