@@ -15,7 +15,7 @@ import { renderTable } from './report/table.js';
 import type { BenchRun, SuiteResult } from './report/types.js';
 
 /** Suites of bench/suites/, in the order they run. */
-export const OWN_SUITES = ['l1', 'getOrSet', 'tiered', 'set', 'stampede', 'l2', 'redis-ceiling', 'memory', 'traces'] as const;
+export const OWN_SUITES = ['l1', 'getOrSet', 'tiered', 'set', 'stampede', 'l2', 'redis-ceiling', 'memory', 'traces', 'failover'] as const;
 
 /** Suites whose scripts other engineers own. */
 export const EXTERNAL_SUITES: readonly ExternalSuite[] = [

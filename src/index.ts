@@ -1,6 +1,6 @@
 export { createStrata } from './core/createStrata.js';
 export { Strata } from './core/strata.js';
-export type { Answer, CallOptions, Factory, FactoryContext, GetOrSetOptions, SetOptions, StrataStats } from './core/strata.js';
+export type { Answer, CallOptions, Factory, FactoryContext, GetOrSetOptions, SetOptions, StrataStats, WriteInfo } from './core/strata.js';
 export type { StrataEvents } from './core/tierStack.js';
 export type { HotKeyStats, WarmOptions } from './core/warmUp.js';
 export type { SyncReport, WarmProgress, WarmReport } from './sync/warmReport.js';

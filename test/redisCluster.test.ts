@@ -19,6 +19,24 @@ async function masterPorts(port: number): Promise<number[]> {
   return [...new Set((await slotOwners(port)).map((r) => r.port))];
 }
 
+/**
+ * Waits until every node's CLUSTER NODES names 3 masters and 3 replicas: right after `cluster create` a node may
+ * still list the replicas as masters until gossip reaches it, which the monitor tests would report as they see it.
+ */
+async function waitForRolesAgreed(ports: number[]): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const views = await Promise.all(ports.map(async (port) => String(await adminCommand(port, 'CLUSTER', 'NODES'))));
+    const agreed = views.every((view) => {
+      const flags = view.split('\n').filter((l) => l.trim() !== '').map((l) => l.split(' ')[2] ?? '');
+      return flags.filter((f) => f.includes('master')).length === 3 && flags.filter((f) => f.includes('slave')).length === 3;
+    });
+    if (agreed) return;
+    if (Date.now() > deadline) throw new Error(`cluster nodes do not agree on roles:\n${views.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('RedisTier on a 3+3 Redis Cluster', () => {
   let tier: RedisTier;
   let monitor: RedisMonitor;
@@ -28,11 +46,9 @@ describe('RedisTier on a 3+3 Redis Cluster', () => {
   before(async () => {
     const t = await topology();
     seed = t.serverPorts[0] as number;
-    tier = new RedisTier(createRedisClient({ url: t.url, keyPrefix: 'strata:' }), {
-      timeoutMs: 500,
-      replicaWaitTimeoutMs: 500,
-      breaker: { failureThreshold: 5, windowMs: 2000, openDurationMs: 300 },
-    });
+    await waitForRolesAgreed(t.serverPorts);
+    // The L2 defaults (soft timeout, WAIT timeout, breaker), so the logged recovery is what an application gets.
+    tier = new RedisTier(createRedisClient({ url: t.url, keyPrefix: 'strata:' }));
     monitorConnection = createRedisClient(t.url);
     monitor = new RedisMonitor(monitorConnection);
     // The client loads the slot map on its first command; on a loaded machine that can outlast one soft timeout.

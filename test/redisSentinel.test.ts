@@ -4,6 +4,8 @@ import { createRedisClient, type RedisConnection } from '../src/redis/connection
 import { adminCommand, LOCAL_SENTINEL_MASTER } from '../src/redis/localTopology.js';
 import { RedisMonitor } from '../src/redis/monitor.js';
 import { RedisTier } from '../src/tiers/redis.js';
+import { decodeEntry } from '../src/codec/envelope.js';
+import { createStrata } from '../src/index.js';
 import { failoverUnderLoad, useRedisTopology } from './support/redis.js';
 
 const topology = useRedisTopology('sentinel', { sentinelReplicas: 2 });
@@ -54,6 +56,23 @@ describe('RedisTier through Sentinel (1 master, 2 replicas, 3 Sentinels)', () =>
     assert.ok(stats.keys >= 21);
   });
 
+  it('starts a client again after ioredis gave it up, and leaves a closed one closed', async () => {
+    const t = await topology();
+    const connection = createRedisClient(t.url);
+    await connection.client.ping();
+    // What a +switch-master arriving mid-reconnect does to an ioredis Sentinel client: it ends for good.
+    connection.client.disconnect();
+    let pong: unknown;
+    for (let attempt = 0; attempt < 50 && pong !== 'PONG'; attempt++) {
+      await new Promise((r) => setTimeout(r, 100));
+      pong = await connection.client.ping().catch(() => undefined);
+    }
+    assert.equal(pong, 'PONG');
+    await connection.close();
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(connection.client.status, 'end');
+  });
+
   it('fails over when the master is SIGKILLed, loses no acknowledged write, and the old master comes back as a replica', async () => {
     const t = await topology();
     const sentinel = t.sentinelPorts[0] as number;
@@ -85,5 +104,60 @@ describe('RedisTier through Sentinel (1 master, 2 replicas, 3 Sentinels)', () =>
     const values = await tier.getMany(keys);
     const missing = keys.filter((k, i) => values[i] === undefined || Buffer.from(values[i] as Uint8Array).toString() !== report.acknowledged.get(k));
     assert.deepEqual(missing, [], 'every acknowledged replicas:1 write is readable after the failover');
+  });
+
+  it('through the Strata facade: no error reaches get or getOrSet callers during a failover, and every write setWithInfo reported replicated survives it', async () => {
+    const t = await topology();
+    const cache = createStrata({ prefix: 'facade', l2: t.url, l3: false, sync: false });
+    const reader = createRedisClient(t.url);
+    const oldMasterPort = await currentMasterPort(t.sentinelPorts[0] as number);
+    const oldMaster = t.nodes.find((n) => n.port === oldMasterPort)!;
+    let callerErrors = 0;
+    // The adapter throws when L2 did not take the write, so failoverUnderLoad counts exactly what setWithInfo reports.
+    const facade = {
+      async get(key: string) {
+        try {
+          await cache.get(key, { class: 'llm_responses' });
+          await cache.getOrSet(`g:${key}`, () => key, { class: 'products' });
+        } catch (err) {
+          callerErrors++;
+          throw err;
+        }
+        return undefined;
+      },
+      async set(key: string, bytes: Uint8Array, _hardExpiresAt: number, options?: { replicas?: number }) {
+        const replicated = (options?.replicas ?? 0) > 0;
+        const info = await cache.setWithInfo(key, Buffer.from(bytes).toString(), { class: replicated ? 'llm_responses' : 'products' });
+        if (!info.tiers.includes('l2') || (replicated && info.replicated !== true)) throw new Error(`L2 did not take ${key}`);
+      },
+    };
+    try {
+      const report = await failoverUnderLoad(facade, { kill: () => t.kill(oldMaster.name), ownedByKilled: () => true, deadlineMs: 30_000 });
+      assert.equal(callerErrors, 0);
+      assert.equal(report.reads.failed, 0);
+      assert.notEqual(report.recoveryMs, undefined, 'writes reach L2 again after the failover');
+      assert.ok(report.acknowledged.size > 0);
+      const missing: string[] = [];
+      const read = async (key: string): Promise<Buffer | null> => {
+        // Sentinel may still be settling (a second +switch-master is possible): retry a failed read for a while.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await reader.client.getBuffer(key);
+          } catch (err) {
+            if (attempt >= 50) throw err;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        }
+      };
+      for (const [key, value] of report.acknowledged) {
+        const bytes = await read(`facade:default:llm_responses:${key}`);
+        if (bytes === null || decodeEntry(bytes).value !== value) missing.push(key);
+      }
+      assert.deepEqual(missing, [], 'every write reported replicated is in Redis after the failover');
+    } finally {
+      await cache.close();
+      await reader.close();
+      await t.restart(oldMaster.name);
+    }
   });
 });

@@ -60,6 +60,14 @@ export interface Answer<V> {
   tier: TierName | 'factory';
 }
 
+/** Which tiers a `setWithInfo` write reached. */
+export interface WriteInfo {
+  /** The tiers that stored the value, in the class's order; a failing tier (Redis down, circuit open) is absent. */
+  tiers: TierName[];
+  /** For a class with `replicas` and an L2 tier: whether a replica acknowledged the L2 write (`WAIT`); else undefined. */
+  replicated: boolean | undefined;
+}
+
 export interface StrataStats {
   namespace: string;
   /** Per class of this namespace (classes not used yet are absent). */
@@ -176,13 +184,23 @@ export class Strata {
 
   /** Stores a value in every tier of its class. Throws NOT_SERIALIZABLE / VALUE_TOO_LARGE / INVALID_* before writing anything. */
   async set<V>(key: string, value: V, options: SetOptions = NO_OPTIONS): Promise<void> {
+    await this.setWithInfo(key, value, options);
+  }
+
+  /**
+   * Like `set`, and says which tiers took the write and, for a replicated class, whether a replica acknowledged it:
+   * `set` counts tier failures instead of throwing, so this is how a caller knows a value is durable in L2.
+   */
+  async setWithInfo<V>(key: string, value: V, options: SetOptions = NO_OPTIONS): Promise<WriteInfo> {
     const view = this.viewOf(options);
     this.checkKey(key);
     const entry = this.newEntry(view, key, value, options, timestamp());
     const bytes = this.stack.encode(view, entry);
     view.adaptiveTtl?.written(key, entryContent(bytes), entry.createdAt);
-    await this.stack.write(view, key, entry, bytes);
+    const tiers = await this.stack.write(view, key, entry, bytes);
     await this.stack.announceSet(view, [key]);
+    const replicatedClass = view.cls.replicas > 0 && view.byteTiers.some((tier) => tier.name === 'l2');
+    return { tiers, replicated: replicatedClass ? tiers.includes('l2') : undefined };
   }
 
   /** Stores many values; every value is validated and encoded before any is written. */

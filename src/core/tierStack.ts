@@ -366,21 +366,25 @@ export class TierStack extends EventEmitter<StrataEvents> {
     return bytes;
   }
 
-  /** Writes an encoded entry to every tier of its class. Tier failures are counted, not thrown. */
-  async write(view: ClassView, key: string, entry: Entry, bytes: Uint8Array): Promise<void> {
+  /** Writes an encoded entry to every tier of its class. Tier failures are counted, not thrown; resolves to the tiers that took it. */
+  async write(view: ClassView, key: string, entry: Entry, bytes: Uint8Array): Promise<TierName[]> {
     this.assertOpen();
     view.counters.sets++;
     const run = this.running.get(view.keyPrefix + key);
     if (run !== undefined) run.invalidated = true;
     this.noteChange(view.keyPrefix + key);
-    if (view.l1 !== undefined && !this.fillL1(view, key, entry, bytes)) view.l1.delete(key);
+    const filled = view.l1 !== undefined && this.fillL1(view, key, entry, bytes);
+    if (view.l1 !== undefined && !filled) view.l1.delete(key);
     const fullKey = view.keyPrefix + key;
     const replicas = view.cls.replicas;
-    await Promise.all(view.byteTiers.map((tier) => this.guard(tier, 'set', tier.set(fullKey, bytes, entry.staleUntil, tier.name === 'l2' && replicas > 0 ? { replicas } : undefined), view)));
+    const took = await Promise.all(view.byteTiers.map((tier) => this.guard(tier, 'set', tier.set(fullKey, bytes, entry.staleUntil, tier.name === 'l2' && replicas > 0 ? { replicas } : undefined).then(() => tier.name), view)));
     // A read sent before this write may have answered meanwhile and put the older entry back into L1.
     const inL1 = view.l1?.peek(key);
     if (inL1 !== undefined && inL1 !== entry && inL1.createdAt < entry.createdAt) this.fillL1(view, key, entry, bytes);
     this.noteChange(fullKey);
+    const tiers: TierName[] = filled ? ['l1'] : [];
+    for (const name of took) if (name !== undefined) tiers.push(name);
+    return tiers;
   }
 
   /** Deletes keys from every tier of their class. */

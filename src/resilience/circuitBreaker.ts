@@ -21,7 +21,7 @@ export interface CircuitBreakerOptions {
 
 export type CircuitStateListener = (to: CircuitState, from: CircuitState) => void;
 
-const DEFAULTS = { failureThreshold: 5, windowMs: 10_000, openDurationMs: 2_000, halfOpenTrials: 1 };
+const DEFAULTS = { failureThreshold: 5, windowMs: 10_000, openDurationMs: 100, halfOpenTrials: 1 };
 
 /**
  * Closed: calls pass and failures are counted. `failureThreshold` failures within `windowMs` open it.

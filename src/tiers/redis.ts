@@ -43,7 +43,8 @@ export interface RedisTierStats {
 
 const DEFAULTS = {
   timeoutMs: 500,
-  replicaWaitTimeoutMs: 500,
+  // Well under timeoutMs: WAIT holds the node's connection, so a replica that does not answer (none after a Cluster failover) would push every command queued behind it past its soft timeout and open the breaker (bench/failover.ts).
+  replicaWaitTimeoutMs: 100,
   scanTimeoutMs: 30_000,
   scanCount: 1000,
   writeRetries: 2,

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { ErrorCode, StrataError } from '../../errors.js';
 import type { Command } from '../command.js';
 
-const SUITES = ['l1', 'getOrSet', 'tiered', 'set', 'stampede', 'l2', 'redis-ceiling', 'memory', 'traces', 'cluster', 'server', 'semantic', 'vector-index'];
+const SUITES = ['l1', 'getOrSet', 'tiered', 'set', 'stampede', 'l2', 'redis-ceiling', 'memory', 'traces', 'failover', 'cluster', 'server', 'semantic', 'vector-index'];
+const TOPOLOGIES = ['cluster', 'sentinel', 'both'];
 
 const usage = `Usage: strata bench <suite>... [--quick] [--json]
 
@@ -19,6 +20,12 @@ Suites: ${SUITES.join(', ')}
 Options:
   --quick   the short pass (fewer rounds; same method)
   --json    print one JSON object per suite on stdout (progress goes to stderr)
+  --topology cluster|sentinel|both
+            failover alone: which local topology gets its masters killed (default both)
+
+failover starts local Redis topologies (3+3 Cluster, Sentinel with 2 replicas), SIGKILLs a master under load
+(once per topology with --quick, five times otherwise) and reports the write recovery time, the errors that
+reached Strata's callers and the acknowledged replicated writes lost, beside a raw ioredis client.
 
 Everything at once, with the README table and chart: npm run bench [-- --quick]`;
 
@@ -33,10 +40,22 @@ const bench: Command = {
   summary: 'run benchmark suites against peers (repository checkout only)',
   usage,
   async run(argv: string[]): Promise<number> {
-    const flags = argv.filter((a) => a.startsWith('--'));
-    const suites = argv.filter((a) => !a.startsWith('--'));
+    const flags: string[] = [];
+    const suites: string[] = [];
+    let topology: string | undefined;
+    for (let i = 0; i < argv.length; i++) {
+      const arg = argv[i] as string;
+      if (arg === '--topology' || arg.startsWith('--topology=')) {
+        topology = arg === '--topology' ? argv[++i] : arg.slice('--topology='.length);
+        if (topology === undefined || !TOPOLOGIES.includes(topology)) throw new StrataError(ErrorCode.INVALID_OPTION, `--topology takes one of ${TOPOLOGIES.join(', ')}`);
+      } else if (arg.startsWith('--')) flags.push(arg);
+      else suites.push(arg);
+    }
     const badFlag = flags.find((f) => f !== '--quick' && f !== '--json');
-    if (badFlag !== undefined) throw new StrataError(ErrorCode.INVALID_OPTION, `unknown option '${badFlag}': use --quick and/or --json (see 'strata bench --help')`);
+    if (badFlag !== undefined) throw new StrataError(ErrorCode.INVALID_OPTION, `unknown option '${badFlag}': use --quick, --json and (with failover) --topology (see 'strata bench --help')`);
+    if (topology !== undefined && (suites.length !== 1 || suites[0] !== 'failover')) {
+      throw new StrataError(ErrorCode.INVALID_OPTION, '--topology applies to the failover suite alone: run strata bench failover --topology cluster|sentinel|both');
+    }
     if (suites.length === 0) throw new StrataError(ErrorCode.INVALID_OPTION, `name a suite: one of ${SUITES.join(', ')} (see 'strata bench --help')`);
     const unknown = suites.find((s) => !SUITES.includes(s));
     if (unknown !== undefined) throw new StrataError(ErrorCode.INVALID_OPTION, `unknown suite '${unknown}': choose from ${SUITES.join(', ')}`);
@@ -52,7 +71,11 @@ const bench: Command = {
       const install = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: benchDir, stdio: ['ignore', 2, 2] });
       if (install.status !== 0) throw new StrataError(ErrorCode.INVALID_OPTION, `npm ci in ${benchDir} failed (exit ${install.status}): install bench/'s dependencies by hand and retry`);
     }
-    const args = ['tsx', 'bench/run.ts', ...suites.flatMap((s) => ['--suite', s]), ...flags];
+    // The failover script takes --topology and prints its own result object, so it runs without run.ts in between.
+    const args =
+      suites.length === 1 && suites[0] === 'failover'
+        ? ['tsx', 'bench/failover.ts', ...(topology === undefined ? [] : ['--topology', topology]), ...flags]
+        : ['tsx', 'bench/run.ts', ...suites.flatMap((s) => ['--suite', s]), ...flags];
     const run = spawnSync('npx', args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
     return run.status ?? 1;
   },
