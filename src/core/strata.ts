@@ -167,8 +167,8 @@ export class Strata {
     this.checkKey(key);
     const entry = this.newEntry(view.cls, value, options, timestamp());
     const bytes = this.stack.encode(view, entry);
-    await this.stack.write(view, key, entry, bytes);
-    await this.stack.announceSet(view, [key]);
+    // The event travels in parallel with the write: receivers refuse copies older than it (see TierStack.announceSet).
+    await Promise.all([this.stack.write(view, key, entry, bytes), this.stack.announceSet(view, [key], entry.createdAt)]);
   }
 
   /** Stores many values; every value is validated and encoded before any is written. */
@@ -181,8 +181,8 @@ export class Strata {
       const entry = this.newEntry(view.cls, item.value, item, now);
       return { key: item.key, entry, bytes: this.stack.encode(view, entry) };
     });
-    await Promise.all(prepared.map((p) => this.stack.write(view, p.key, p.entry, p.bytes)));
-    if (prepared.length > 0) await this.stack.announceSet(view, prepared.map((p) => p.key));
+    const announced = prepared.length > 0 ? this.stack.announceSet(view, prepared.map((p) => p.key), now) : undefined;
+    await Promise.all([...prepared.map((p) => this.stack.write(view, p.key, p.entry, p.bytes)), announced]);
   }
 
   /**

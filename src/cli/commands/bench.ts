@@ -8,6 +8,7 @@ import type { Command } from '../command.js';
 const SUITES = ['l1', 'getOrSet', 'tiered', 'set', 'stampede', 'l2', 'redis-ceiling', 'memory', 'traces', 'cluster', 'server', 'semantic', 'vector-index'];
 
 const usage = `Usage: strata bench <suite>... [--quick] [--json]
+       strata bench cluster [--instances N] [--quick] [--json]
 
 Runs benchmark suites of a Strata repository checkout (bench/ is not part of the published package: clone the
 repository, then run this from it). Each suite runs Strata beside its peers (lru-cache, BentoCache, cacheable,
@@ -19,6 +20,9 @@ Suites: ${SUITES.join(', ')}
 Options:
   --quick   the short pass (fewer rounds; same method)
   --json    print one JSON object per suite on stdout (progress goes to stderr)
+  --instances N   cluster alone: run N instances (default 10) and print one summary (hit rate, propagation
+                  p50/p99, stale reads and their denominator, factory calls of the stampede check); the full
+                  results go to bench/results/cluster.json
 
 Everything at once, with the README table and chart: npm run bench [-- --quick]`;
 
@@ -33,10 +37,15 @@ const bench: Command = {
   summary: 'run benchmark suites against peers (repository checkout only)',
   usage,
   async run(argv: string[]): Promise<number> {
+    const instancesAt = argv.indexOf('--instances');
+    const instances = instancesAt === -1 ? undefined : argv[instancesAt + 1];
+    if (instancesAt !== -1) argv = argv.filter((_, i) => i !== instancesAt && i !== instancesAt + 1);
     const flags = argv.filter((a) => a.startsWith('--'));
     const suites = argv.filter((a) => !a.startsWith('--'));
     const badFlag = flags.find((f) => f !== '--quick' && f !== '--json');
-    if (badFlag !== undefined) throw new StrataError(ErrorCode.INVALID_OPTION, `unknown option '${badFlag}': use --quick and/or --json (see 'strata bench --help')`);
+    if (badFlag !== undefined) throw new StrataError(ErrorCode.INVALID_OPTION, `unknown option '${badFlag}': use --quick, --json and, for cluster, --instances N (see 'strata bench --help')`);
+    if (instances !== undefined && (!/^\d+$/.test(instances) || Number(instances) < 2)) throw new StrataError(ErrorCode.INVALID_OPTION, `--instances takes a whole number of instances, 2 or more (got '${instances ?? ''}')`);
+    if (instances !== undefined && (suites.length !== 1 || suites[0] !== 'cluster')) throw new StrataError(ErrorCode.INVALID_OPTION, '--instances applies to the cluster suite alone: strata bench cluster --instances N');
     if (suites.length === 0) throw new StrataError(ErrorCode.INVALID_OPTION, `name a suite: one of ${SUITES.join(', ')} (see 'strata bench --help')`);
     const unknown = suites.find((s) => !SUITES.includes(s));
     if (unknown !== undefined) throw new StrataError(ErrorCode.INVALID_OPTION, `unknown suite '${unknown}': choose from ${SUITES.join(', ')}`);
@@ -47,6 +56,7 @@ const bench: Command = {
         'strata bench needs a repository checkout (bench/run.ts was not found next to this installation or in the current directory): clone the Strata repository, run npm ci, and run strata bench from its root',
       );
     }
+    if (suites.length === 1 && suites[0] === 'cluster') return runCluster(root, instances ?? '10', flags.includes('--quick'), flags.includes('--json'));
     const benchDir = join(root, 'bench');
     if (!existsSync(join(benchDir, 'node_modules', '.package-lock.json'))) {
       const install = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: benchDir, stdio: ['ignore', 2, 2] });
@@ -57,5 +67,36 @@ const bench: Command = {
     return run.status ?? 1;
   },
 };
+
+/** Runs bench/cluster.ts (it needs only the root's dependencies) and prints its summary. */
+function runCluster(root: string, instances: string, quick: boolean, json: boolean): number {
+  const args = ['--import', 'tsx', 'bench/cluster.ts', '--instances', instances, '--json', ...(quick ? ['--quick'] : [])];
+  const run = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (run.status !== 0) return run.status ?? 1;
+  const summary = clusterSummary(JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as ClusterResults);
+  process.stdout.write(json ? `${JSON.stringify(summary)}\n` : `${JSON.stringify(summary, null, 2)}\n`);
+  return 0;
+}
+
+/** The parts of bench/results/cluster.json the summary reads. */
+interface ClusterResults {
+  command: string;
+  workload: { instances: number };
+  hitRateAfterWarmup: number;
+  propagationMs: Record<'underLoad' | 'idle', { events: number; p50: number; p99: number; max: number }>;
+  staleReads: { windowMs: number; reads: number; eligible: number; stale: number; rate: number; byCause: Record<string, number> };
+  stampede: { instances: number; callsPerInstance: number; factoryCalls: number };
+}
+
+function clusterSummary(r: ClusterResults) {
+  return {
+    command: r.command,
+    instances: r.workload.instances,
+    hitRate: r.hitRateAfterWarmup,
+    propagationMs: { underLoad: { p50: r.propagationMs.underLoad.p50, p99: r.propagationMs.underLoad.p99 }, idle: { p50: r.propagationMs.idle.p50, p99: r.propagationMs.idle.p99 } },
+    staleReads: { stale: r.staleReads.stale, denominator: r.staleReads.eligible, rate: r.staleReads.rate, windowMs: r.staleReads.windowMs, allReads: r.staleReads.reads, byCause: r.staleReads.byCause },
+    stampede: { concurrentCalls: r.stampede.instances * r.stampede.callsPerInstance, factoryCalls: r.stampede.factoryCalls },
+  };
+}
 
 export default bench;
