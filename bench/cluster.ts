@@ -97,7 +97,8 @@ async function worker(): Promise<void> {
     toRedis.push(appendedAt - (at - lagMs));
     fromRedis.push(at - appendedAt);
     if (event.type !== 'keys' && event.type !== 'set') return;
-    for (const key of event.keys) if (key.startsWith('k')) applied.push(Number(key.slice(1)), at, id);
+    const changeAt = 'at' in event && typeof event.at === 'number' ? event.at : Number.NaN;
+    for (const key of event.keys) if (key.startsWith('k')) applied.push(Number(key.slice(1)), at, id, changeAt);
   });
   const send = (message: FromWorker) => (process.send as (m: FromWorker) => void)(message);
 

@@ -4,7 +4,7 @@
 /** Record layouts (flat Float64Arrays, one record after the other). */
 export const WRITE_FIELDS = 6; // rank, version, startedAt, ackedAt, kind (0 set, 1 delete), instance
 export const READ_FIELDS = 5; // rank, version, startedAt, tier (see TIERS), instance
-export const APPLIED_FIELDS = 3; // rank, appliedAt, instance
+export const APPLIED_FIELDS = 4; // rank, appliedAt, instance, the event's change time (`at`, NaN when it has none)
 export const LOAD_FIELDS = 3; // rank, version, instance: a factory read this version from the source of truth
 
 export const TIERS = ['l1', 'l2', 'l3', 'factory', 'stale'] as const;
@@ -40,6 +40,19 @@ export interface StaleReport {
   eventLateByMs: { count: number; p50: number; max: number; neverApplied: number };
   /** Stale reads by the kind of write they missed. */
   byMissedWrite: { set: number; delete: number };
+}
+
+interface Applied {
+  at: number;
+  changeAt: number;
+}
+
+/**
+ * Whether an applied event is that of `write` or of a later change: its change time is after the write started
+ * (events without one: applied after the write started).
+ */
+function ofWrite(event: Applied, write: Write): boolean {
+  return Number.isNaN(event.changeAt) ? event.at >= write.startedAt : event.changeAt >= write.startedAt;
 }
 
 interface Write {
@@ -79,16 +92,16 @@ export function checkStaleReads(writes: Float64Array[], reads: Float64Array[], a
       list.map((w) => (max = Math.max(max, w.startedAt))),
     );
   }
-  const appliedAt = new Map<string, number[]>();
+  const appliedAt = new Map<string, Applied[]>();
   for (const a of applied) {
     for (let i = 0; i < a.length; i += APPLIED_FIELDS) {
       const id = `${a[i + 2]}:${a[i]}`;
       let list = appliedAt.get(id);
       if (list === undefined) appliedAt.set(id, (list = []));
-      list.push(a[i + 1] as number);
+      list.push({ at: a[i + 1] as number, changeAt: a[i + 3] as number });
     }
   }
-  for (const list of appliedAt.values()) list.sort((x, y) => x - y);
+  for (const list of appliedAt.values()) list.sort((x, y) => x.at - y.at);
   const loaded = new Set<string>();
   for (const l of loads) for (let i = 0; i < l.length; i += LOAD_FIELDS) loaded.add(`${l[i]}:${l[i + 1]}`);
 
@@ -125,9 +138,9 @@ export function checkStaleReads(writes: Float64Array[], reads: Float64Array[], a
       const cause = classify(missed, r[i + 3] as number, r[i + 4] as number, startedAt, appliedAt.get(`${r[i + 4]}:${rank}`), loaded.has(`${rank}:${version}`));
       byCause[cause] = (byCause[cause] ?? 0) + 1;
       if (cause === 'event-not-applied-yet' || cause.startsWith('l2')) {
-        const when = appliedAt.get(`${r[i + 4]}:${rank}`)?.find((t) => t >= missed.startedAt);
+        const when = appliedAt.get(`${r[i + 4]}:${rank}`)?.find((e) => ofWrite(e, missed));
         if (when === undefined) neverApplied++;
-        else late.push(when - startedAt);
+        else late.push(when.at - startedAt);
       }
     }
   }
@@ -162,12 +175,12 @@ function countAtMost(list: Write[], time: number): number {
  * the reader had not yet applied the event of the missed write (or of a later one) when the read started; or it
  * had, and an old copy came back into L1 afterwards. Or a factory, or the grace fallback, answered.
  */
-function classify(missed: Write, tier: number, instance: number, startedAt: number, applied: number[] | undefined, factoryLoadedIt: boolean): StaleCause {
+function classify(missed: Write, tier: number, instance: number, startedAt: number, applied: Applied[] | undefined, factoryLoadedIt: boolean): StaleCause {
   const name = TIERS[tier];
   if (name === 'l2' || name === 'l3') return factoryLoadedIt ? 'l2-older-value-from-factory' : 'l2-older-value';
   if (name === 'factory') return 'factory';
   if (name === 'stale') return 'grace';
   if (missed.instance === instance) return 'own-instance-write';
-  const seen = applied?.some((t) => t >= missed.startedAt && t <= startedAt) ?? false;
+  const seen = applied?.some((e) => e.at <= startedAt && ofWrite(e, missed)) ?? false;
   return seen ? 'l1-copy-after-event' : 'event-not-applied-yet';
 }
