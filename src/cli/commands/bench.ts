@@ -44,7 +44,7 @@ const bench: Command = {
     const suites = argv.filter((a) => !a.startsWith('--'));
     const badFlag = flags.find((f) => f !== '--quick' && f !== '--json');
     if (badFlag !== undefined) throw new StrataError(ErrorCode.INVALID_OPTION, `unknown option '${badFlag}': use --quick, --json and, for cluster, --instances N (see 'strata bench --help')`);
-    if (instances !== undefined && (!/^\d+$/.test(instances) || Number(instances) < 2)) throw new StrataError(ErrorCode.INVALID_OPTION, `--instances takes a whole number of instances, 2 or more (got '${instances ?? ''}')`);
+    if (instancesAt !== -1 && (instances === undefined || !/^\d+$/.test(instances) || Number(instances) < 2)) throw new StrataError(ErrorCode.INVALID_OPTION, `--instances takes a whole number of instances, 2 or more (got '${instances ?? ''}')`);
     if (instances !== undefined && (suites.length !== 1 || suites[0] !== 'cluster')) throw new StrataError(ErrorCode.INVALID_OPTION, '--instances applies to the cluster suite alone: strata bench cluster --instances N');
     if (suites.length === 0) throw new StrataError(ErrorCode.INVALID_OPTION, `name a suite: one of ${SUITES.join(', ')} (see 'strata bench --help')`);
     const unknown = suites.find((s) => !SUITES.includes(s));
