@@ -90,7 +90,13 @@ async function worker(): Promise<void> {
   const toRedis: number[] = [];
   const fromRedis: number[] = [];
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  // Only the probe's own events: the run's backlog may still be arriving when the probe starts.
+  const probeLags: number[] = [];
   cache.on('sync:applied', ({ event, lagMs, id: streamId }) => {
+    if (event.type === 'keys' && event.keys[0]?.startsWith('probe:') === true) {
+      probeLags.push(lagMs);
+      return;
+    }
     lags.push(lagMs);
     const at = now();
     const appendedAt = Number(streamId.split('-')[0]);
@@ -157,16 +163,16 @@ async function worker(): Promise<void> {
         const eventLoopDelayMs = { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
         send({ run: { reads, writes, applied, loads, lags, toRedis, fromRedis, eventLoopDelayMs, hits: after.hits - before.hits, l1Hits: after.l1 - before.l1, misses: after.misses - before.misses, factoryCalls: after.factory - before.factory, l2Errors: after.l2Errors - before.l2Errors, ops: report.ops, errors: report.errors } });
       } else if (message.phase === 'probe') {
-        lags.length = 0;
+        probeLags.length = 0;
         if (id === message.publisher) {
           for (let i = 0; i < message.events; i++) {
             await cache.delete(`probe:${i}`);
             await new Promise((r) => setTimeout(r, PROBE_SPACING_MS));
           }
         } else {
-          for (let i = 0; i < 400 && lags.length < message.events; i++) await new Promise((r) => setTimeout(r, PROBE_SPACING_MS * 5));
+          for (let i = 0; i < 400 && probeLags.length < message.events; i++) await new Promise((r) => setTimeout(r, PROBE_SPACING_MS * 5));
         }
-        send({ probe: [...lags] });
+        send({ probe: [...probeLags] });
       } else if (message.phase === 'stampede') {
         const factory = async () => {
           await db.incr('stampede:calls');
