@@ -8,11 +8,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createStrata, type Strata } from '../src/index.js';
 import { startLocalTopology, type LocalTopology } from '../src/redis/localTopology.js';
+import { checkStaleReads, TIERS } from './lib/staleReads.js';
 
 const KEYS = 100_000;
 const ZIPF_S = 0.99;
@@ -26,18 +28,13 @@ const PROBE_SPACING_MS = 5;
 
 type ToWorker = { phase: 'warm' | 'run'; ms: number } | { phase: 'stampede'; key: string } | { phase: 'probe'; events: number; publisher: number } | { phase: 'exit' };
 interface RunReport {
-  reads: Float64Array;
-  acks: Float64Array;
-  lags: number[];
-  hits: number;
-  misses: number;
   ops: number;
   errors: number;
 }
 type FromWorker =
   | { ready: true }
   | { warmed: true }
-  | { run: { reads: number[]; acks: number[]; lags: number[]; hits: number; l1Hits: number; misses: number; factoryCalls: number; l2Errors: number; ops: number; errors: number } }
+  | { run: { reads: number[]; writes: number[]; applied: number[]; loads: number[]; lags: number[]; toRedis: number[]; fromRedis: number[]; eventLoopDelayMs: { p50: number; p99: number; max: number }; hits: number; l1Hits: number; misses: number; factoryCalls: number; l2Errors: number; ops: number; errors: number } }
   | { stampede: number }
   | { probe: number[] };
 
@@ -84,29 +81,56 @@ async function worker(): Promise<void> {
   await cache.ready();
   const sample = zipfSampler(KEYS, ZIPF_S, 0x9e3779b9 ^ (id * 7919 + 1)) as (() => number) & { random: () => number };
   const lags: number[] = [];
-  cache.on('sync:applied', ({ lagMs }) => lags.push(lagMs));
+  // What the checker needs to tell the races apart (layouts in bench/lib/staleReads.ts).
+  const reads: number[] = [];
+  const writes: number[] = [];
+  const applied: number[] = [];
+  const loads: number[] = [];
+  // Where the propagation delay goes: publication → append in Redis (stream id time), append → applied here.
+  const toRedis: number[] = [];
+  const fromRedis: number[] = [];
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  // Only the probe's own events: the run's backlog may still be arriving when the probe starts.
+  const probeLags: number[] = [];
+  cache.on('sync:applied', ({ event, lagMs, id: streamId }) => {
+    if (event.type === 'keys' && event.keys[0]?.startsWith('probe:') === true) {
+      probeLags.push(lagMs);
+      return;
+    }
+    lags.push(lagMs);
+    const at = now();
+    const appendedAt = Number(streamId.split('-')[0]);
+    toRedis.push(appendedAt - (at - lagMs));
+    fromRedis.push(at - appendedAt);
+    if (event.type !== 'keys' && event.type !== 'set') return;
+    const changeAt = 'at' in event && typeof event.at === 'number' ? event.at : Number.NaN;
+    for (const key of event.keys) if (key.startsWith('k')) applied.push(Number(key.slice(1)), at, id, changeAt);
+  });
   const send = (message: FromWorker) => (process.send as (m: FromWorker) => void)(message);
 
-  const loadVersion = async ({ key }: { key: string }): Promise<number> => Number((await db.get(`v:${key}`)) ?? 0);
+  const loadVersion = async ({ key }: { key: string }): Promise<number> => {
+    const version = Number((await db.get(`v:${key}`)) ?? 0);
+    loads.push(Number(key.slice(1)), version, id);
+    return version;
+  };
 
   async function drive(ms: number, record: RunReport | undefined): Promise<void> {
     const until = Date.now() + ms;
-    const reads: number[] = [];
-    const acks: number[] = [];
     const loop = async () => {
       while (Date.now() < until) {
         const rank = sample();
         const key = `k${rank}`;
         try {
+          const started = now();
           if (sample.random() < WRITE_SHARE) {
             const version = await db.incr(`v:${key}`);
-            if (sample.random() < INVALIDATE_SHARE) await cache.delete(key);
+            const invalidate = sample.random() < INVALIDATE_SHARE;
+            if (invalidate) await cache.delete(key);
             else await cache.set(key, version);
-            acks.push(rank, version, now());
+            writes.push(rank, version, started, now(), invalidate ? 1 : 0, id);
           } else {
-            const started = now();
-            const version = await cache.getOrSet(key, loadVersion);
-            reads.push(rank, version, started);
+            const answer = await cache.getOrSetWithInfo(key, loadVersion);
+            reads.push(rank, answer.value, started, TIERS.indexOf(answer.outcome === 'stale' ? 'stale' : answer.tier), id);
           }
           if (record !== undefined) record.ops++;
         } catch {
@@ -115,10 +139,6 @@ async function worker(): Promise<void> {
       }
     };
     await Promise.all(Array.from({ length: concurrency }, loop));
-    if (record !== undefined) {
-      record.reads = Float64Array.from(reads);
-      record.acks = Float64Array.from(acks);
-    }
   }
 
   const totals = () => {
@@ -133,22 +153,26 @@ async function worker(): Promise<void> {
         send({ warmed: true });
       } else if (message.phase === 'run') {
         const before = totals();
-        lags.length = 0;
-        const report: RunReport = { reads: new Float64Array(), acks: new Float64Array(), lags: [], hits: 0, misses: 0, ops: 0, errors: 0 };
+        for (const list of [lags, reads, writes, applied, loads, toRedis, fromRedis]) list.length = 0;
+        const report: RunReport = { ops: 0, errors: 0 };
+        loopDelay.reset();
+        loopDelay.enable();
         await drive(message.ms, report);
+        loopDelay.disable();
         const after = totals();
-        send({ run: { reads: [...report.reads], acks: [...report.acks], lags: [...lags], hits: after.hits - before.hits, l1Hits: after.l1 - before.l1, misses: after.misses - before.misses, factoryCalls: after.factory - before.factory, l2Errors: after.l2Errors - before.l2Errors, ops: report.ops, errors: report.errors } });
+        const eventLoopDelayMs = { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
+        send({ run: { reads, writes, applied, loads, lags, toRedis, fromRedis, eventLoopDelayMs, hits: after.hits - before.hits, l1Hits: after.l1 - before.l1, misses: after.misses - before.misses, factoryCalls: after.factory - before.factory, l2Errors: after.l2Errors - before.l2Errors, ops: report.ops, errors: report.errors } });
       } else if (message.phase === 'probe') {
-        lags.length = 0;
+        probeLags.length = 0;
         if (id === message.publisher) {
           for (let i = 0; i < message.events; i++) {
             await cache.delete(`probe:${i}`);
             await new Promise((r) => setTimeout(r, PROBE_SPACING_MS));
           }
         } else {
-          for (let i = 0; i < 400 && lags.length < message.events; i++) await new Promise((r) => setTimeout(r, PROBE_SPACING_MS * 5));
+          for (let i = 0; i < 400 && probeLags.length < message.events; i++) await new Promise((r) => setTimeout(r, PROBE_SPACING_MS * 5));
         }
-        send({ probe: [...lags] });
+        send({ probe: [...probeLags] });
       } else if (message.phase === 'stampede') {
         const factory = async () => {
           await db.incr('stampede:calls');
@@ -167,57 +191,14 @@ async function worker(): Promise<void> {
   send({ ready: true });
 }
 
+function spread(values: number[]): { p50: number; p99: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
-}
-
-/**
- * For every read, the newest version acknowledged at least `windowMs` before the read started; the read is stale
- * when it returned an older version.
- */
-function countStale(reads: Float64Array[], acks: Float64Array[], windowMs: number): { checked: number; stale: number } {
-  const byKey = new Map<number, Array<[time: number, version: number]>>();
-  for (const a of acks) {
-    for (let i = 0; i < a.length; i += 3) {
-      const rank = a[i] as number;
-      let list = byKey.get(rank);
-      if (list === undefined) byKey.set(rank, (list = []));
-      list.push([a[i + 2] as number, a[i + 1] as number]);
-    }
-  }
-  const prefixMax = new Map<number, { times: number[]; best: number[] }>();
-  for (const [rank, list] of byKey) {
-    list.sort((x, y) => x[0] - y[0]);
-    const times: number[] = [];
-    const best: number[] = [];
-    let max = 0;
-    for (const [time, version] of list) {
-      max = Math.max(max, version);
-      times.push(time);
-      best.push(max);
-    }
-    prefixMax.set(rank, { times, best });
-  }
-  let checked = 0;
-  let stale = 0;
-  for (const r of reads) {
-    for (let i = 0; i < r.length; i += 3) {
-      checked++;
-      const history = prefixMax.get(r[i] as number);
-      if (history === undefined) continue;
-      const cutoff = (r[i + 2] as number) - windowMs;
-      let lo = 0;
-      let hi = history.times.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if ((history.times[mid] as number) <= cutoff) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo > 0 && (history.best[lo - 1] as number) > (r[i + 1] as number)) stale++;
-    }
-  }
-  return { checked, stale };
 }
 
 async function main(): Promise<void> {
@@ -288,10 +269,10 @@ async function main(): Promise<void> {
     const lags = runs.flatMap((r) => r.lags).sort((a, b) => a - b);
     const p50 = percentile(lags, 0.5);
     const p99 = percentile(lags, 0.99);
-    const reads = runs.map((r) => Float64Array.from(r.reads));
-    const acks = runs.map((r) => Float64Array.from(r.acks));
-    const afterP99 = countStale(reads, acks, p99);
-    const afterAck = countStale(reads, acks, 0);
+    const recorded = (pick: (r: (typeof runs)[number]) => number[]) => runs.map((r) => Float64Array.from(pick(r)));
+    const check = (windowMs: number) => checkStaleReads(recorded((r) => r.writes), recorded((r) => r.reads), recorded((r) => r.applied), recorded((r) => r.loads), windowMs);
+    const afterP99 = check(p99);
+    const afterAck = check(0);
     const hits = runs.reduce((s, r) => s + r.hits, 0);
     const misses = runs.reduce((s, r) => s + r.misses, 0);
     const ops = runs.reduce((s, r) => s + r.ops, 0);
@@ -311,21 +292,21 @@ async function main(): Promise<void> {
         factoryCalls: runs.reduce((s, r) => s + r.factoryCalls, 0),
         l2Errors: runs.reduce((s, r) => s + r.l2Errors, 0),
       },
-      propagationMs: { underLoad: { events: lags.length, p50, p99, max: lags.at(-1) ?? Number.NaN }, idle: { events: idleLags.length, expected: PROBE_EVENTS * (instances - 1), p50: percentile(idleLags, 0.5), p99: percentile(idleLags, 0.99), max: idleLags.at(-1) ?? Number.NaN } },
-      staleReads: {
-        windowMs: p99,
-        checked: afterP99.checked,
-        stale: afterP99.stale,
-        rate: afterP99.checked === 0 ? 0 : afterP99.stale / afterP99.checked,
-        staleWithoutWindow: afterAck.stale,
-      },
+      propagationMs: {
+        underLoad: { events: lags.length, p50, p99, max: lags.at(-1) ?? Number.NaN },
+        // The stream id's time has 1 ms resolution: both parts are ±1 ms.
+        underLoadParts: { publishToAppend: spread(runs.flatMap((r) => r.toRedis)), appendToApplied: spread(runs.flatMap((r) => r.fromRedis)) }, idle: { events: idleLags.length, expected: PROBE_EVENTS * (instances - 1), p50: percentile(idleLags, 0.5), p99: percentile(idleLags, 0.99), max: idleLags.at(-1) ?? Number.NaN } },
+      staleReads: { windowMs: p99, ...afterP99, withoutWindow: afterAck },
       stampede: { instances, callsPerInstance: STAMPEDE_PER_INSTANCE, factoryCalls: stampedeCalls },
+      // Each worker's event-loop delay while the workload ran (how long a ready callback waited for its turn): the
+      // share of the propagation delay that is waiting for CPU.
+      eventLoopDelayMs: { p50OfWorkerP50s: spread(runs.map((r) => r.eventLoopDelayMs.p50)).p50, p50OfWorkerP99s: spread(runs.map((r) => r.eventLoopDelayMs.p99)).p50, maxOfWorkerMax: Math.max(...runs.map((r) => r.eventLoopDelayMs.max)) },
     };
     mkdirSync(join(here, 'results'), { recursive: true });
     writeFileSync(join(here, 'results', 'cluster.json'), JSON.stringify(results, null, 2) + '\n');
     if (json) console.log(JSON.stringify(results));
     else {
-      console.log(results);
+      console.dir(results, { depth: 4 });
       console.log('wrote bench/results/cluster.json');
     }
   } finally {

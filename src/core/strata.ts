@@ -197,8 +197,8 @@ export class Strata {
     const entry = this.newEntry(view, key, value, options, timestamp());
     const bytes = this.stack.encode(view, entry);
     view.adaptiveTtl?.written(key, entryContent(bytes), entry.createdAt);
-    const tiers = await this.stack.write(view, key, entry, bytes);
-    await this.stack.announceSet(view, [key]);
+    // The event travels in parallel with the write: receivers refuse copies older than it (see TierStack.announceSet).
+    const [tiers] = await Promise.all([this.stack.write(view, key, entry, bytes), this.stack.announceSet(view, [key], entry.createdAt)]);
     const replicatedClass = view.cls.replicas > 0 && view.byteTiers.some((tier) => tier.name === 'l2');
     return { tiers, replicated: replicatedClass ? tiers.includes('l2') : undefined };
   }
@@ -215,8 +215,8 @@ export class Strata {
       view.adaptiveTtl?.written(item.key, entryContent(bytes), now);
       return { key: item.key, entry, bytes };
     });
-    await Promise.all(prepared.map((p) => this.stack.write(view, p.key, p.entry, p.bytes)));
-    if (prepared.length > 0) await this.stack.announceSet(view, prepared.map((p) => p.key));
+    const announced = prepared.length > 0 ? this.stack.announceSet(view, prepared.map((p) => p.key), now) : undefined;
+    await Promise.all([...prepared.map((p) => this.stack.write(view, p.key, p.entry, p.bytes)), announced]);
   }
 
   /**

@@ -11,7 +11,7 @@ import type { WarmProgress, WarmReport } from '../sync/warmReport.js';
 import { MemoryTier, type MemoryPartition } from '../tiers/memory.js';
 import { compileGlob } from '../tiers/glob.js';
 import type { ByteTier, Claim, TierName } from '../tiers/tier.js';
-import { coarseNow, preciseNow } from './clock.js';
+import { coarseNow, preciseNow, timestamp } from './clock.js';
 import { AdaptiveTtl } from './adaptiveTtl.js';
 import { ClassCounters } from './counters.js';
 import { TagRegistry } from './tagRegistry.js';
@@ -41,8 +41,11 @@ export interface StrataEvents {
   'factory:error': [info: { namespace: string; className: string; key: string; error: unknown }];
   /** Keys were deleted, tags invalidated or a namespace cleared by this instance. */
   invalidate: [event: InvalidationEvent];
-  /** Another instance's event was applied here; `lagMs` is from its publication to now (the propagation delay). */
-  'sync:applied': [info: { event: ReplicatedEvent; lagMs: number }];
+  /**
+   * Another instance's event was applied here; `lagMs` is from its publication to now (the propagation delay), `id`
+   * its stream id (whose first part is the Redis server's time of the append).
+   */
+  'sync:applied': [info: { event: ReplicatedEvent; lagMs: number; id: string }];
   /** A warm-up copied a batch of hot keys from Redis into L1. */
   'warm:progress': [progress: WarmProgress];
   /** A warm-up finished (or stopped at its deadline). */
@@ -387,16 +390,22 @@ export class TierStack extends EventEmitter<StrataEvents> {
     return tiers;
   }
 
-  /** Deletes keys from every tier of their class. */
+  /**
+   * Deletes keys from every tier of their class. The event is appended in parallel with the deletes: a receiver that
+   * gets it before L2 has dropped the keys may still read the old entries there, but refuses to copy them (they
+   * predate the event's time).
+   */
   async deleteKeys(view: ClassView, keys: readonly string[]): Promise<void> {
     this.assertOpen();
+    const at = timestamp();
     this.dropLocal(view, keys);
     view.counters.deletes += keys.length;
     const fullKeys = keys.map((k) => view.keyPrefix + k);
+    const announced = this.announce({ type: 'keys', namespace: view.namespace, className: view.cls.name, keys, at });
     await Promise.all(view.byteTiers.map((tier) => this.guard(tier, 'deleteMany', tier.deleteMany(fullKeys), view)));
     // Reads sent before the delete reached Redis may have put their answers into L1 meanwhile.
     this.dropLocal(view, keys);
-    await this.announce({ type: 'keys', namespace: view.namespace, className: view.cls.name, keys });
+    await announced;
   }
 
   /** Emits an invalidation and, with the replicated log, appends it (resolves once Redis has it or it is queued). */
@@ -406,16 +415,21 @@ export class TierStack extends EventEmitter<StrataEvents> {
   }
 
   /**
-   * Tells the other instances that keys were given new values: they drop their L1/L3 copies. Only classes shared
-   * through L2 and copied locally need it (a class in L1 alone is never shared).
+   * Tells the other instances that keys were given new values, the oldest created at `at`: they drop their L1/L3
+   * copies and refuse older entries. Only classes shared through L2 and copied locally need it (a class in L1 alone
+   * is never shared). Safe to run in parallel with the write itself (see `deleteKeys`).
    */
-  async announceSet(view: ClassView, keys: readonly string[]): Promise<void> {
+  async announceSet(view: ClassView, keys: readonly string[], at: number): Promise<void> {
     if (this.coherence === undefined || !view.byteTiers.includes(this.l2 as ByteTier)) return;
     if (!view.cls.tiers.includes('l1') && !view.cls.tiers.includes('l3')) return;
-    await this.coherence.log.publish({ type: 'set', namespace: view.namespace, className: view.cls.name, keys });
+    await this.coherence.log.publish({ type: 'set', namespace: view.namespace, className: view.cls.name, keys, at });
   }
 
-  /** Applies another instance's event to this instance's own copies (L1, L3); L2 was changed by the sender. */
+  /**
+   * Applies another instance's event to this instance's own copies (L1, L3); L2 was changed by the sender. Everything
+   * in memory happens before the first await, so a batch of events drops its L1 copies at once, whatever the L2/L3
+   * calls of each cost.
+   */
   async applyRemote(event: ReplicatedEvent): Promise<void> {
     if (this.closed) return;
     if (event.type === 'tags') {
@@ -435,19 +449,18 @@ export class TierStack extends EventEmitter<StrataEvents> {
     const view = this.view(event.namespace, event.className);
     const l3 = view.byteTiers.find((tier) => tier.name === 'l3');
     if (event.type === 'pattern') {
-      if (view.l1 !== undefined) {
-        const re = compileGlob(event.pattern).regExp;
-        for (const key of [...view.l1.keys()]) if (re.test(key)) view.l1.delete(key);
-      }
       const re = compileGlob(event.pattern).regExp;
+      if (view.l1 !== undefined) for (const key of [...view.l1.keys()]) if (re.test(key)) view.l1.delete(key);
       this.markRunning(view.keyPrefix, re);
-      if (fills !== undefined && fills.size > 0) await this.undoFills(fills.matching((k) => k.startsWith(view.keyPrefix) && re.test(k.slice(view.keyPrefix.length))));
-      if (l3 !== undefined) await this.guard(l3, 'deletePattern', l3.deletePattern(view.keyPrefix + event.pattern), view);
+      const undone = fills !== undefined && fills.size > 0 ? this.undoFills(fills.matching((k) => k.startsWith(view.keyPrefix) && re.test(k.slice(view.keyPrefix.length)))) : undefined;
+      await Promise.all([undone, l3 === undefined ? undefined : this.guard(l3, 'deletePattern', l3.deletePattern(view.keyPrefix + event.pattern), view)]);
       return;
     }
+    const fullKeys = event.keys.map((k) => view.keyPrefix + k);
+    if (event.at !== undefined) fills?.noteRemoteChange(fullKeys, event.at);
     this.dropLocal(view, event.keys);
-    if (fills !== undefined && fills.size > 0) await this.undoFills(event.keys.map((k) => view.keyPrefix + k));
-    if (l3 !== undefined) await this.guard(l3, 'deleteMany', l3.deleteMany(event.keys.map((k) => view.keyPrefix + k)), view);
+    const undone = fills !== undefined && fills.size > 0 ? this.undoFills(fullKeys) : undefined;
+    await Promise.all([undone, l3 === undefined ? undefined : this.guard(l3, 'deleteMany', l3.deleteMany(fullKeys), view)]);
   }
 
   /** Undoes watched factory writes to L2 (see `FillGuard`); a Redis failure is counted like any tier error. */
@@ -544,6 +557,8 @@ export class TierStack extends EventEmitter<StrataEvents> {
    */
   fillL1(view: ClassView, key: string, entry: Entry, bytes: Uint8Array): boolean {
     if (view.l1 === undefined) return false;
+    // An entry older than a change another instance announced is not copied, wherever it was read.
+    if (this.coherence?.fills.predatesRemoteChange(view.keyPrefix + key, entry.createdAt) === true) return false;
     // 1 ms off the expiry: the coarse clock of the fast path is a truncated millisecond.
     return view.l1.set(key, entry, this.weigh(key, bytes), entry.tags.length === 0 ? entry.expiresAt - 1 : -Infinity, entry.value);
   }

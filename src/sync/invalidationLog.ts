@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { Cluster, type Redis } from 'ioredis';
+import { coalesceEvents } from './coalesceEvents.js';
 import type { ReplicatedEvent } from './events.js';
 
 export interface InvalidationLogOptions {
@@ -108,6 +109,8 @@ export class InvalidationLog extends EventEmitter<InvalidationLogEvents> {
   private readonly metaKey: string;
   private readonly reader: Client;
   private readonly pending: ReplicatedEvent[] = [];
+  /** Events published in the current tick, appended together when it ends. */
+  private batch: Array<{ event: ReplicatedEvent; done: () => void }> = [];
   private lastId: string | undefined;
   private persistedId: string | undefined;
   private persistedAt = 0;
@@ -175,8 +178,24 @@ export class InvalidationLog extends EventEmitter<InvalidationLogEvents> {
     }
   }
 
-  /** Appends an event (and records tag times). A failure keeps the event for a retry instead of throwing. */
-  async publish(event: ReplicatedEvent): Promise<void> {
+  /**
+   * Appends an event (and records tag times); resolves once Redis has it, or it is kept for a retry (never throws).
+   * The events published in one tick are merged where they can be and sent together, in one pipeline.
+   */
+  publish(event: ReplicatedEvent): Promise<void> {
+    return new Promise((done) => {
+      if (this.batch.push({ event, done }) === 1) process.nextTick(() => void this.publishBatch());
+    });
+  }
+
+  private async publishBatch(): Promise<void> {
+    const batch = this.batch;
+    this.batch = [];
+    await Promise.all(coalesceEvents(batch.map((b) => b.event)).map((event) => this.publishOne(event)));
+    for (const b of batch) b.done();
+  }
+
+  private async publishOne(event: ReplicatedEvent): Promise<void> {
     try {
       await this.append(event);
       this.counters.published++;
@@ -250,12 +269,17 @@ export class InvalidationLog extends EventEmitter<InvalidationLogEvents> {
         failures = 0;
         const entries = entriesOf(reply);
         this.counters.behind = entries.length;
-        for (const [id, fields] of entries) {
-          if (this.closed) return;
-          await this.applyEntry(id, fields);
-          this.counters.behind--;
-          this.lastId = id;
-        }
+        // Started together: each event's in-memory part (dropping L1 copies) runs before anything is awaited, so one
+        // event's L2/L3 calls never hold up the next one's L1 drop.
+        await Promise.all(
+          entries.map(async ([id, fields]) => {
+            await this.applyEntry(id, fields);
+            this.counters.behind--;
+          }),
+        );
+        if (this.closed) return;
+        const last = entries.at(-1);
+        if (last !== undefined) this.lastId = last[0];
         // A full batch means this instance is behind: the next position must be proven still in the stream.
         mustProve = entries.length >= this.options.batchSize;
         await this.flushPending();
@@ -283,7 +307,7 @@ export class InvalidationLog extends EventEmitter<InvalidationLogEvents> {
     }
     if (origin === this.instanceId || payload === undefined) return;
     const event = JSON.parse(payload) as ReplicatedEvent | { type: 'hello' };
-    if (event.type === 'hello') return;
+    if (event.type === 'hello' || this.closed) return;
     await this.handlers.apply(event);
     const now = wallClock();
     this.counters.applied++;

@@ -9,6 +9,7 @@ const SUITES = ['l1', 'getOrSet', 'tiered', 'set', 'stampede', 'l2', 'redis-ceil
 const TOPOLOGIES = ['cluster', 'sentinel', 'both'];
 
 const usage = `Usage: strata bench <suite>... [--quick] [--json]
+       strata bench cluster [--instances N] [--quick] [--json]
 
 Runs benchmark suites of a Strata repository checkout (bench/ is not part of the published package: clone the
 repository, then run this from it). Each suite runs Strata beside its peers (lru-cache, BentoCache, cacheable,
@@ -22,6 +23,9 @@ Options:
   --json    print one JSON object per suite on stdout (progress goes to stderr)
   --topology cluster|sentinel|both
             failover alone: which local topology gets its masters killed (default both)
+  --instances N   cluster alone: run N instances (default 10) and print one summary (hit rate, propagation
+                  p50/p99, stale reads and their denominator, factory calls of the stampede check); the full
+                  results go to bench/results/cluster.json
 
 failover starts local Redis topologies (3+3 Cluster, Sentinel with 2 replicas), SIGKILLs a master under load
 (once per topology with --quick, five times otherwise) and reports the write recovery time, the errors that
@@ -42,19 +46,26 @@ const bench: Command = {
   async run(argv: string[]): Promise<number> {
     const flags: string[] = [];
     const suites: string[] = [];
-    let topology: string | undefined;
+    // Options that take a value, each for one suite alone.
+    const valued: Record<string, { suite: string; value?: string }> = { '--topology': { suite: 'failover' }, '--instances': { suite: 'cluster' } };
     for (let i = 0; i < argv.length; i++) {
       const arg = argv[i] as string;
-      if (arg === '--topology' || arg.startsWith('--topology=')) {
-        topology = arg === '--topology' ? argv[++i] : arg.slice('--topology='.length);
-        if (topology === undefined || !TOPOLOGIES.includes(topology)) throw new StrataError(ErrorCode.INVALID_OPTION, `--topology takes one of ${TOPOLOGIES.join(', ')}`);
-      } else if (arg.startsWith('--')) flags.push(arg);
+      const [name, inline] = arg.split('=', 2) as [string, string | undefined];
+      const option = valued[name];
+      if (option !== undefined) option.value = inline ?? argv[++i] ?? '';
+      else if (arg.startsWith('--')) flags.push(arg);
       else suites.push(arg);
     }
     const badFlag = flags.find((f) => f !== '--quick' && f !== '--json');
-    if (badFlag !== undefined) throw new StrataError(ErrorCode.INVALID_OPTION, `unknown option '${badFlag}': use --quick, --json and (with failover) --topology (see 'strata bench --help')`);
-    if (topology !== undefined && (suites.length !== 1 || suites[0] !== 'failover')) {
-      throw new StrataError(ErrorCode.INVALID_OPTION, '--topology applies to the failover suite alone: run strata bench failover --topology cluster|sentinel|both');
+    if (badFlag !== undefined) throw new StrataError(ErrorCode.INVALID_OPTION, `unknown option '${badFlag}': use --quick, --json, --topology (failover) and --instances N (cluster) (see 'strata bench --help')`);
+    const topology = valued['--topology']!.value;
+    const instances = valued['--instances']!.value;
+    if (topology !== undefined && !TOPOLOGIES.includes(topology)) throw new StrataError(ErrorCode.INVALID_OPTION, `--topology takes one of ${TOPOLOGIES.join(', ')}`);
+    if (instances !== undefined && (!/^\d+$/.test(instances) || Number(instances) < 2)) throw new StrataError(ErrorCode.INVALID_OPTION, `--instances takes a whole number of instances, 2 or more (got '${instances}')`);
+    for (const [name, option] of Object.entries(valued)) {
+      if (option.value !== undefined && (suites.length !== 1 || suites[0] !== option.suite)) {
+        throw new StrataError(ErrorCode.INVALID_OPTION, `${name} applies to the ${option.suite} suite alone: run strata bench ${option.suite} ${name} …`);
+      }
     }
     if (suites.length === 0) throw new StrataError(ErrorCode.INVALID_OPTION, `name a suite: one of ${SUITES.join(', ')} (see 'strata bench --help')`);
     const unknown = suites.find((s) => !SUITES.includes(s));
@@ -66,6 +77,7 @@ const bench: Command = {
         'strata bench needs a repository checkout (bench/run.ts was not found next to this installation or in the current directory): clone the Strata repository, run npm ci, and run strata bench from its root',
       );
     }
+    if (suites.length === 1 && suites[0] === 'cluster') return runCluster(root, instances ?? '10', flags.includes('--quick'), flags.includes('--json'));
     const benchDir = join(root, 'bench');
     if (!existsSync(join(benchDir, 'node_modules', '.package-lock.json'))) {
       const install = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: benchDir, stdio: ['ignore', 2, 2] });
@@ -80,5 +92,36 @@ const bench: Command = {
     return run.status ?? 1;
   },
 };
+
+/** Runs bench/cluster.ts (it needs only the root's dependencies) and prints its summary. */
+function runCluster(root: string, instances: string, quick: boolean, json: boolean): number {
+  const args = ['--import', 'tsx', 'bench/cluster.ts', '--instances', instances, '--json', ...(quick ? ['--quick'] : [])];
+  const run = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (run.status !== 0) return run.status ?? 1;
+  const summary = clusterSummary(JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as ClusterResults);
+  process.stdout.write(json ? `${JSON.stringify(summary)}\n` : `${JSON.stringify(summary, null, 2)}\n`);
+  return 0;
+}
+
+/** The parts of bench/results/cluster.json the summary reads. */
+interface ClusterResults {
+  command: string;
+  workload: { instances: number };
+  hitRateAfterWarmup: number;
+  propagationMs: Record<'underLoad' | 'idle', { events: number; p50: number; p99: number; max: number }>;
+  staleReads: { windowMs: number; reads: number; eligible: number; stale: number; rate: number; byCause: Record<string, number> };
+  stampede: { instances: number; callsPerInstance: number; factoryCalls: number };
+}
+
+function clusterSummary(r: ClusterResults) {
+  return {
+    command: r.command,
+    instances: r.workload.instances,
+    hitRate: r.hitRateAfterWarmup,
+    propagationMs: { underLoad: { p50: r.propagationMs.underLoad.p50, p99: r.propagationMs.underLoad.p99 }, idle: { p50: r.propagationMs.idle.p50, p99: r.propagationMs.idle.p99 } },
+    staleReads: { stale: r.staleReads.stale, denominator: r.staleReads.eligible, rate: r.staleReads.rate, windowMs: r.staleReads.windowMs, allReads: r.staleReads.reads, byCause: r.staleReads.byCause },
+    stampede: { concurrentCalls: r.stampede.instances * r.stampede.callsPerInstance, factoryCalls: r.stampede.factoryCalls },
+  };
+}
 
 export default bench;
