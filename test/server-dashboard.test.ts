@@ -128,6 +128,8 @@ describe('the dashboard with Redis and a semantic layer', { skip }, () => {
       assert.match(redisText, /up/);
       assert.match(redisText, /online/, 'the replica link state is shown with its lag');
       assert.equal(await page.locator('#memory tbody tr').count(), 2);
+      // The panel refreshes on its own timer: wait for the refresh that follows the last recorded saving.
+      await page.waitForFunction("/LLM calls saved\\s*4/.test(document.querySelector('#semantic')?.textContent ?? '')", undefined, { timeout: 10_000 }).catch(() => undefined);
       assert.match((await page.textContent('#semantic')) ?? '', /LLM calls saved\s*4/);
       assert.match((await page.textContent('#latency')) ?? '', /L2 Redis\s*[\d.]+ (ms|µs)/);
       mkdirSync('test-results', { recursive: true });
