@@ -186,6 +186,7 @@ describe('/openapi.json', () => {
     ['post', '/v1/ns/{namespace}/set'],
     ['post', '/v1/ns/{namespace}/invalidate'],
     ['post', '/v1/invalidate/tags'],
+    ['post', '/v1/warm'],
     ['delete', '/v1/ns/{namespace}'],
     ['get', '/v1/ns/{namespace}/stats'],
     ['get', '/v1/stats'],

@@ -299,10 +299,53 @@ describe('strata warm', () => {
     }
   });
 
+  it('warms a running server through POST /v1/warm, which streams its progress, and strata warm --url follows it', async () => {
+    const { url } = await topology();
+    const prefix = freshPrefix();
+    await publisher(url, prefix, 30, 30);
+    const b = instance(url, prefix);
+    await b.ready();
+    const server = createServer({ cache: b, port: 0 });
+    const base = await server.listen();
+    const noRedis = createStrata({ l3: false });
+    open.push(noRedis);
+    const plain = createServer({ cache: noRedis, port: 0 });
+    const plainBase = await plain.listen();
+    try {
+      const post = (at: string, body: unknown) => fetch(`${at}/v1/warm`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await post(base, { top: 10, namespaces: ['default'] });
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('content-type') ?? '', /application\/x-ndjson/);
+      const lines = (await response.text()).trim().split('\n').map((line) => JSON.parse(line) as { progress?: WarmProgress; report?: WarmReport });
+      assert.ok(lines.some((line) => line.progress !== undefined), 'progress lines come before the report');
+      assert.equal(lines.at(-1)?.report?.loaded, 10);
+      assert.equal(b.stats().l1?.entries, 10);
+      assert.equal((await post(base, { top: 0 })).status, 400);
+      assert.equal((await post(base, { namespaces: ['no such ns!'] })).status, 400);
+      const withoutRedis = await post(plainBase, {});
+      assert.equal(withoutRedis.status, 400);
+      assert.match(await withoutRedis.text(), /INVALID_OPTION/);
+      // The server answers while the CLI runs, so the CLI must not block this process's event loop.
+      const child = spawn(process.execPath, ['--import', tsx, cli, 'warm', '--url', base, '--top', '20', '--json'], { env: { ...process.env, STRATA_REDIS_URL: '' } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const status = await new Promise<number | null>((done) => child.on('close', done));
+      assert.equal(status, 0, stderr);
+      assert.equal((JSON.parse(stdout) as WarmReport).total, 20);
+      assert.match(stderr, /^warm: 20\/20 keys/m);
+      assert.equal(b.stats().l1?.entries, 20);
+    } finally {
+      await server.close();
+      await plain.close();
+    }
+  });
+
   it('explains bad flags and a missing Redis URL with the error code', () => {
     const noRedis = strata([]);
     assert.equal(noRedis.status, 2);
-    assert.match(noRedis.stderr, /needs Redis.*\(INVALID_OPTION\)/);
+    assert.match(noRedis.stderr, /needs a server or Redis.*\(INVALID_OPTION\)/);
     const badTop = strata(['--redis', 'redis://127.0.0.1:1', '--top', 'many']);
     assert.equal(badTop.status, 2);
     assert.match(badTop.stderr, /--top: expected a positive whole number.*\(INVALID_OPTION\)/);

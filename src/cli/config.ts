@@ -66,7 +66,7 @@ export const FIELDS: readonly Field[] = [
   { key: 'maxKeyBytes', flag: '--max-key-bytes', env: ['STRATA_MAX_KEY_BYTES'], kind: 'bytes', doc: 'longest key in bytes (default 1024)' },
   { key: 'logLevel', flag: '--log-level', env: ['STRATA_LOG_LEVEL'], kind: 'string', doc: 'info, warn, error, debug or silent (default info)' },
   { key: 'drainDelayMs', flag: '--drain-delay-ms', env: ['STRATA_DRAIN_DELAY_MS'], kind: 'ms', doc: 'on SIGTERM, keep serving this long with /health/ready at 503 before closing the port (default 0)' },
-  { key: 'url', flag: '--url', env: ['STRATA_URL'], kind: 'string', doc: '(stats) the server to ask (default http://<host>:<port>)' },
+  { key: 'url', flag: '--url', env: ['STRATA_URL'], kind: 'string', doc: '(stats, warm) the server to ask (stats default: http://<host>:<port>)' },
   { key: 'top', flag: '--top', env: ['STRATA_WARM_TOP'], kind: 'count', doc: '(warm; serve with Redis) most hot keys prefetched into L1 (default 1000)' },
 ];
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { ErrorCode, StrataError, StrataMetrics, type RedisMonitor, type Strata } from '../index.js';
 import { bearerAuth, isLoopback } from './bearerAuth.js';
@@ -227,6 +228,19 @@ export function createServer(options: ServerOptions): StrataServer {
       namespaces: Object.fromEntries(cache.namespaces().map((name) => [name, cache.namespace(name).stats()])),
       tiers: { l1: cache.stats().l1 ?? null, l2: tierStats(l2), l3: tierStats(l3) },
     };
+  });
+
+  app.post<{ Body: { top?: number; namespaces?: string[] } }>('/v1/warm', { schema: { body: s.warmBody }, config: config('Prefetch the hot keys every instance publishes into this server\'s L1; streams one JSON line per batch ({ progress }), then { report } (or { error })', { status: 200, contentType: 'application/x-ndjson' }), ...guarded }, async (request, reply) => {
+    const { top, namespaces } = request.body ?? {};
+    namespaces?.forEach((n) => namespaceOf(n));
+    const lines = new PassThrough();
+    // warm() checks its preconditions before any I/O: a server without Redis gets a 4xx here, not a broken stream.
+    const warming = cache.warm({ top, namespaces: namespaces ?? '*', onProgress: (progress) => lines.write(`${JSON.stringify({ progress })}\n`) });
+    warming.then(
+      (report) => lines.end(`${JSON.stringify({ report })}\n`),
+      (error: unknown) => lines.end(`${JSON.stringify({ error: { code: error instanceof StrataError ? error.code : 'INTERNAL', message: error instanceof Error ? error.message : String(error) } })}\n`),
+    );
+    return reply.type('application/x-ndjson').send(lines);
   });
 
   app.get('/v1/redis', { config: config('Redis (L2) cluster health: nodes, roles, replication lag, memory forecast'), ...guarded }, async () => redis.report());

@@ -72,6 +72,14 @@ export function schemas(limits: SchemaLimits) {
         tags,
       },
     },
+    warmBody: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        top: { type: 'integer', minimum: 1, maximum: 1_000_000, description: 'most hot keys prefetched (default 1000)' },
+        namespaces: { type: 'array', items: name, minItems: 1, maxItems: 256, description: 'default: every namespace with published hot keys' },
+      },
+    },
     assetParams: { type: 'object', required: ['file'], additionalProperties: false, properties: { file: { type: 'string', pattern: '^[a-z]+\\.(js|css)$' } } },
   };
 }
