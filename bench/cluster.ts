@@ -3,7 +3,7 @@
 // 2% invalidations through `delete`). A separate Redis server is the source of truth (one version counter per key);
 // every read and every acknowledged write is recorded, and a checker compares each read with the truth.
 // Reports the shared hit rate after warm-up, stale reads, invalidation propagation p50/p99 across instances, and the
-// factory calls of N×100 concurrent getOrSet on one cold key. Writes bench/results/cluster.json.
+// factory calls of N×100 concurrent getOrSet on one cold key. Writes bench/results/cluster.json (--quick: cluster-quick.json).
 //   npx tsx bench/cluster.ts --instances N [--quick] [--json]
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -303,11 +303,13 @@ async function main(): Promise<void> {
       eventLoopDelayMs: { p50OfWorkerP50s: spread(runs.map((r) => r.eventLoopDelayMs.p50)).p50, p50OfWorkerP99s: spread(runs.map((r) => r.eventLoopDelayMs.p99)).p50, maxOfWorkerMax: Math.max(...runs.map((r) => r.eventLoopDelayMs.max)) },
     };
     mkdirSync(join(here, 'results'), { recursive: true });
-    writeFileSync(join(here, 'results', 'cluster.json'), JSON.stringify(results, null, 2) + '\n');
+    // A quick pass must not overwrite the full run's figures.
+    const file = quick ? 'cluster-quick.json' : 'cluster.json';
+    writeFileSync(join(here, 'results', file), JSON.stringify(results, null, 2) + '\n');
     if (json) console.log(JSON.stringify(results));
     else {
       console.dir(results, { depth: 4 });
-      console.log('wrote bench/results/cluster.json');
+      console.log(`wrote bench/results/${file}`);
     }
   } finally {
     for (const c of children) if (c.connected) c.send({ phase: 'exit' } satisfies ToWorker);
