@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStrata, HashingEmbedder, RagCache, StrataEmbeddingStore, standsAlone, type Strata } from '../src/index.js';
+import { createStrata, HashingEmbedder, RagCache, StrataEmbeddingStore, standsAlone, type RagResult, type Strata } from '../src/index.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -120,6 +120,132 @@ describe('RagCache answers', () => {
       await assert.rejects(rag.getOrGenerate({ question: 'hi there friend', tenant: '' }, llm.generate), { code: 'INVALID_OPTION' });
       await assert.rejects(rag.getOrGenerate({ question: ' ', tenant: 'shop' }, llm.generate), { code: 'INVALID_OPTION' });
       await assert.rejects(rag.getOrSearch('x', () => Promise.resolve([]), {} as never), { code: 'INVALID_OPTION' });
+    }),
+  );
+});
+
+/** A generator whose calls wait until `release()`, so that questions asked meanwhile are concurrent with them. */
+function gated(): { calls: number; generate: () => Promise<{ answer: string; tokens: number }>; release(): void; fail(): void } {
+  const waiting: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  const state = {
+    calls: 0,
+    generate: () => {
+      const n = ++state.calls;
+      return new Promise<{ answer: string; tokens: number }>((resolve, reject) => {
+        waiting.push({ resolve: () => resolve({ answer: `answer ${n}`, tokens: 100 }), reject });
+      });
+    },
+    release: () => {
+      for (const run of waiting.splice(0)) run.resolve();
+    },
+    fail: () => {
+      for (const run of waiting.splice(0)) run.reject(new Error('LLM unavailable'));
+    },
+  };
+  return state;
+}
+
+/** Lets every pending lookup reach its generation (or its wait for another's). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+const titledX200 = [{ id: 'doc-x200', productIds: ['x200'], title: 'Acme headphones X-200' }];
+
+/** Asks the price of the X-200 in two wordings with the same canonical form, without waiting for either. */
+function askPriceInTwoWordings(rag: RagCache, generate: () => Promise<{ answer: string; tokens: number }>): Promise<RagResult<string>>[] {
+  return ['What is the price of the Acme headphones X-200?', 'How much does the X-200 cost?'].map((question) => rag.getOrGenerate({ question, tenant: 'shop', documents: titledX200 }, generate));
+}
+
+describe('RagCache single-flight across wordings', () => {
+  it(
+    'calls the LLM once for two paraphrases with the same canonical form asked at the same time',
+    withRag(async (rag) => {
+      const llm = gated();
+      const [first, second] = askPriceInTwoWordings(rag, llm.generate);
+      await settle();
+      llm.release();
+      const [a, b] = await Promise.all([first!, second!]);
+      assert.equal(llm.calls, 1);
+      assert.deepEqual([a.outcome, a.value], ['miss', 'answer 1']);
+      assert.deepEqual([b.outcome, b.value, b.reason, b.matchedQuestion], ['semantic', 'answer 1', 'same canonical question (computed concurrently)', 'What is the price of the Acme headphones X-200?']);
+      assert.deepEqual(rag.stats().answers, { lookups: 2, exact: 0, semantic: 1, misses: 1 });
+      assert.equal(rag.stats().tokensSaved, 100);
+    }),
+  );
+
+  it(
+    'never waits for another attribute, language, tenant or document set: each calls the LLM',
+    withRag(async (rag) => {
+      const llm = gated();
+      const x300Titled = [{ id: 'doc-x300', productIds: ['x300'], title: 'Acme headphones X-200' }];
+      const asked = [
+        { question: 'What is the price of the Acme headphones X-200?', tenant: 'shop', documents: titledX200 },
+        { question: 'What is the warranty of the X-200?', tenant: 'shop', documents: titledX200 },
+        { question: '¿Cuál es el precio del X-200?', tenant: 'shop', documents: titledX200 },
+        { question: 'How much does the X-200 cost?', tenant: 'other-shop', documents: titledX200 },
+        { question: 'How much does the X-200 cost?', tenant: 'shop', documents: x300Titled },
+        { question: 'How much does the X-200 cost?', tenant: 'shop', documents: titledX200, systemPrompt: 'Answer in one word.' },
+      ];
+      const pending = asked.map((input) => rag.getOrGenerate(input, llm.generate));
+      await settle();
+      llm.release();
+      const results = await Promise.all(pending);
+      assert.equal(llm.calls, asked.length);
+      assert.deepEqual(
+        results.map((r) => r.outcome),
+        asked.map(() => 'miss'),
+      );
+      assert.equal(new Set(results.map((r) => r.value)).size, asked.length);
+    }),
+  );
+
+  it(
+    'keeps the per-wording behaviour for a question without a canonical form',
+    withRag(async (rag) => {
+      const llm = gated();
+      const first = rag.getOrGenerate({ question: 'Tell me something nice about these headphones', tenant: 'shop', documents: titledX200 }, llm.generate);
+      const second = rag.getOrGenerate({ question: 'Say something nice about these headphones please', tenant: 'shop', documents: titledX200 }, llm.generate);
+      await settle();
+      llm.release();
+      await Promise.all([first, second]);
+      assert.equal(llm.calls, 2);
+    }),
+  );
+
+  it(
+    'does not pass a failed generation on: the paraphrase that waited for it generates its own',
+    withRag(async (rag) => {
+      const llm = gated();
+      const [first, second] = askPriceInTwoWordings(rag, llm.generate);
+      await settle();
+      assert.equal(llm.calls, 1);
+      llm.fail();
+      await assert.rejects(first!, /LLM unavailable/);
+      await settle();
+      assert.equal(llm.calls, 2);
+      llm.release();
+      const b = await second!;
+      assert.deepEqual([b.outcome, b.value], ['miss', 'answer 2']);
+      const again = await rag.getOrGenerate({ question: 'Price of the X-200?', tenant: 'shop', documents: titledX200 }, llm.generate);
+      assert.deepEqual([again.outcome, again.value], ['semantic', 'answer 2']);
+    }),
+  );
+
+  it(
+    'does not pass on an answer a product update outdated while it was generated',
+    withRag(async (rag) => {
+      const llm = gated();
+      const [first, second] = askPriceInTwoWordings(rag, llm.generate);
+      await settle();
+      await rag.invalidateProduct('x200');
+      llm.release();
+      assert.equal((await first!).value, 'answer 1');
+      await settle();
+      llm.release();
+      const b = await second!;
+      assert.equal(llm.calls, 2);
+      assert.equal(b.value, 'answer 2');
     }),
   );
 });

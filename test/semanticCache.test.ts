@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { HashingEmbedder } from '../src/semantic/hashingEmbedder.js';
 import { MemoryEmbeddingStore } from '../src/semantic/embeddingStore.js';
-import { SemanticCache } from '../src/semantic/semanticCache.js';
+import { SemanticCache, type SemanticScope } from '../src/semantic/semanticCache.js';
+import { STRATEGIES } from '../src/semantic/strategies.js';
 import { UseLiteEmbedder } from '../src/semantic/useLiteEmbedder.js';
 import type { Embedder } from '../src/semantic/embedder.js';
 
@@ -59,6 +60,21 @@ describe('SemanticCache', () => {
     assert.equal(same.hit, true, same.reason);
     assert.equal(same.value, '799 €');
     assert.equal(same.matchedQuestion, 'precio del iPhone 14');
+  });
+
+  it('gives paraphrases of the same canonical question one canonical key, only within one partition', () => {
+    const cache = new SemanticCache<string>({ embedder: new HashingEmbedder() });
+    const context = 'Acme headphones X-200';
+    const key = (scope: SemanticScope, question: string): string | undefined => cache.canonicalKey(scope, question, { context });
+    const price = key(shop, 'What is the price of the Acme headphones X-200?');
+    assert.notEqual(price, undefined);
+    assert.equal(key(shop, 'How much does the X-200 cost?'), price);
+    assert.notEqual(key(shop, 'What is the warranty of the X-200?'), price);
+    assert.notEqual(key(shop, '¿Cuál es el precio del X-200?'), price);
+    assert.notEqual(key({ namespace: 'shop', tenant: 'globex' }, 'How much does the X-200 cost?'), price);
+    assert.notEqual(key({ ...shop, documentIds: ['doc-x300'] }, 'How much does the X-200 cost?'), price);
+    assert.equal(key(shop, 'Tell me something nice about these headphones'), undefined);
+    assert.equal(cache.canonicalKey(shop, 'How much does the X-200 cost?', { context, strategy: { ...STRATEGIES.smart, canonicalMatch: false } }), undefined);
   });
 
   it('explains every lookup with similarity, score and reason', async () => {

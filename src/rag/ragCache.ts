@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode, StrataError } from '../errors.js';
-import type { Embedder } from '../semantic/embedder.js';
+import { dot, type Embedder } from '../semantic/embedder.js';
 import { normalize } from '../semantic/normalize.js';
 import { contextSignature } from '../semantic/partition.js';
 import { SemanticCache, type SemanticLookup, type SemanticScope } from '../semantic/semanticCache.js';
 import type { Strategy, StrategyName } from '../semantic/strategies.js';
 import type { InvalidationEvent } from '../sync/events.js';
 import type { BackingCache } from './backingCache.js';
+import { CanonicalFlights } from './canonicalFlights.js';
 import { standsAlone } from './standsAlone.js';
 import { StrataEmbeddingStore } from './strataEmbeddingStore.js';
 
@@ -125,6 +126,15 @@ interface StoredAnswer<A> {
   tokens: number;
 }
 
+/** An answer a generation shares with the paraphrases that waited for it, and what it was generated from. */
+interface SharedAnswer {
+  stored: StoredAnswer<unknown>;
+  question: string;
+  tags: readonly string[];
+  /** When its inputs were known current. */
+  since: number;
+}
+
 const PRODUCT_TAG = 'product:';
 const CONVERSATION_PARAM = 'strata:conversation';
 /** Runs joined before a caller accepts one started before an invalidation (a bound, should invalidations never stop). */
@@ -147,6 +157,7 @@ export class RagCache {
   private readonly documentsInSignature: boolean;
   private readonly answers: SemanticCache<string>;
   private readonly searches: SemanticCache<string>;
+  private readonly answerFlights = new CanonicalFlights<SharedAnswer>();
   private readonly answerCounters: RagLookupCounters = { lookups: 0, exact: 0, semantic: 0, misses: 0 };
   private readonly searchCounters: RagLookupCounters = { lookups: 0, exact: 0, semantic: 0, misses: 0 };
   private llmCalls = 0;
@@ -267,31 +278,50 @@ export class RagCache {
       this.tokensSaved += reused.tokens;
       return { value: reused.answer, outcome: 'semantic', similarity: found.similarity, reason: found.reason, matchedQuestion: found.matchedQuestion, validAt };
     }
-    let outdated = false;
-    const { value: answer, ran } = await this.compute<StoredAnswer<A>>(key, this.answerClass, tags, () => retrievedAt, async (context) => {
-      this.llmCalls++;
-      const generated = await generate();
-      const tokens = generated?.tokens ?? 0;
-      if (typeof tokens !== 'number' || !Number.isFinite(tokens) || tokens < 0) {
-        throw new StrataError(ErrorCode.INVALID_OPTION, `generate must return { answer, tokens? } with tokens a non-negative number, got ${String(tokens)}`);
+    const canonicalKey = this.answers.canonicalKey(scope, input.question, { context });
+    const flight = canonicalKey === undefined ? undefined : await this.shareOrLead(canonicalKey, key);
+    if (flight !== undefined && 'shared' in flight) {
+      const { stored, question } = flight.shared;
+      counters.semantic++;
+      this.tokensSaved += stored.tokens;
+      const similarity = dot(await this.answers.embed(input.question), await this.answers.embed(question));
+      return { value: stored.answer as A, outcome: 'semantic', similarity, reason: 'same canonical question (computed concurrently)', matchedQuestion: question, validAt };
+    }
+    let shared: SharedAnswer | undefined;
+    try {
+      let outdated = false;
+      const { value: answer, ran } = await this.compute<StoredAnswer<A>>(key, this.answerClass, tags, () => retrievedAt, async (context) => {
+        this.llmCalls++;
+        const generated = await generate();
+        const tokens = generated?.tokens ?? 0;
+        if (typeof tokens !== 'number' || !Number.isFinite(tokens) || tokens < 0) {
+          throw new StrataError(ErrorCode.INVALID_OPTION, `generate must return { answer, tokens? } with tokens a non-negative number, got ${String(tokens)}`);
+        }
+        this.tokensUsed += tokens;
+        outdated = this.invalidatedSince(tags, retrievedAt);
+        if (outdated) context.setTtl(0);
+        return { value: { answer: generated.answer, tokens }, tags };
+      });
+      if (!outdated) {
+        const inputs = this.runInputs.get(answer);
+        shared = { stored: answer, question: input.question, tags: inputs?.tags ?? tags, since: inputs?.since ?? retrievedAt };
       }
-      this.tokensUsed += tokens;
-      outdated = this.invalidatedSince(tags, retrievedAt);
-      if (outdated) context.setTtl(0);
-      return { value: { answer: generated.answer, tokens }, tags };
-    });
-    if (!ran) {
-      counters.exact++;
-      this.tokensSaved += answer.tokens;
-      return { value: answer.answer, outcome: 'exact', similarity: 1, reason: 'same normalised question (computed concurrently)', validAt };
+      if (!ran) {
+        counters.exact++;
+        this.tokensSaved += answer.tokens;
+        return { value: answer.answer, outcome: 'exact', similarity: 1, reason: 'same normalised question (computed concurrently)', validAt };
+      }
+      counters.misses++;
+      if (outdated) {
+        await this.forgetOutdated(key, this.answerClass);
+        return { value: answer.answer, outcome: 'miss', similarity: found.similarity, reason: OUTDATED, validAt };
+      }
+      await this.answers.set(scope, input.question, key, { id: key, tags, context });
+      return { value: answer.answer, outcome: 'miss', similarity: found.similarity, reason: found.hit ? 'semantic match no longer valid' : found.reason, validAt };
+    } finally {
+      // Ends the flight only once the answer is in the semantic index, so no paraphrase falls between the two.
+      if (flight !== undefined && 'finish' in flight) flight.finish(shared);
     }
-    counters.misses++;
-    if (outdated) {
-      await this.forgetOutdated(key, this.answerClass);
-      return { value: answer.answer, outcome: 'miss', similarity: found.similarity, reason: OUTDATED, validAt };
-    }
-    await this.answers.set(scope, input.question, key, { id: key, tags, context });
-    return { value: answer.answer, outcome: 'miss', similarity: found.similarity, reason: found.hit ? 'semantic match no longer valid' : found.reason, validAt };
   }
 
   /**
@@ -375,6 +405,24 @@ export class RagCache {
         return { value: answer.value, ran };
       }
     }
+  }
+
+  /**
+   * Waits for a generation under way for the same canonical question in the same partition (another wording) and
+   * takes its answer, unless a product it used was invalidated after its inputs were read; when it failed or was
+   * refused, waits for the next one, and when none is under way, leads one. Undefined when the same wording is under
+   * way (the cache's single-flight shares it) or after `MAX_JOIN_ATTEMPTS` refused runs (the caller then generates
+   * alone).
+   */
+  private async shareOrLead(canonicalKey: string, key: string): Promise<{ shared: SharedAnswer } | { finish: (shared: SharedAnswer | undefined) => void } | undefined> {
+    for (let attempt = 1; attempt <= MAX_JOIN_ATTEMPTS; attempt++) {
+      const flight = this.answerFlights.current(canonicalKey);
+      if (flight === undefined) return { finish: this.answerFlights.lead(canonicalKey, key) };
+      if (flight.exactKey === key) return undefined;
+      const shared = await flight.shared;
+      if (shared !== undefined && !this.invalidatedSince(shared.tags, shared.since)) return { shared };
+    }
+    return undefined;
   }
 
   /**

@@ -194,6 +194,18 @@ export class SemanticCache<V = unknown> {
     return best ?? { hit: false, similarity: 0, score: 0, reason: 'no candidate', vetoed: false };
   }
 
+  /**
+   * The key two questions share when the verifier would match them on their canonical form alone: the partition and
+   * the canonical form (which carries language, attributes, codes, numbers and negation). Undefined when the question
+   * has no canonical form or the strategy does not match on it. Lets a caller share one computation among concurrent
+   * paraphrases before either is stored.
+   */
+  canonicalKey(scope: SemanticScope, question: string, options: SemanticLookupOptions = {}): string | undefined {
+    if (!this.verifier(options.strategy).strategy.canonicalMatch) return undefined;
+    const canonical = questionSignals(question, { context: options.context }).canonical;
+    return canonical === undefined ? undefined : JSON.stringify([this.partitionId(scope), canonical]);
+  }
+
   /** Deletes one entry by id; true when it existed. */
   delete(id: string): boolean {
     const entry = this.entries.get(id);
