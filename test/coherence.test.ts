@@ -216,6 +216,8 @@ describe('coherence across instances sharing one Redis', () => {
     await a.set('p1', 'old');
     await a.set('p2', 'old', { tags: ['product:1'] });
     await a.set('p3', 'old');
+    // A's set events may reach B after B's reads below and drop what they filled: let them land first.
+    await waitFor('B to apply the three set events', () => (b.stats().sync?.applied ?? 0) >= 3);
     assert.equal(await b.get('p1'), 'old');
     assert.equal(await b.get('p2'), 'old');
     assert.equal(await b.get('p3'), 'old');
@@ -225,15 +227,18 @@ describe('coherence across instances sharing one Redis', () => {
     await a.invalidateTags(['product:1']);
     await a.delete('p3');
     assert.equal(b.getSync('p1'), 'old', 'B cannot know yet');
+    const appliedBefore = b.stats().sync?.applied ?? 0;
     await link.up();
-    await waitFor('B to catch up', () => (b.stats().sync?.applied ?? 0) >= 3 && b.stats().sync?.connected === true);
+    await waitFor('B to catch up', () => (b.stats().sync?.applied ?? 0) >= appliedBefore + 3 && b.stats().sync?.connected === true);
     assert.equal(b.getSync('p1'), undefined);
     await readsEventually(b, 'p1', 'new');
     assert.equal(await b.get('p2'), undefined);
     assert.equal(await b.get('p3'), undefined);
 
     // A second cut, long enough for the stream to be trimmed past B's position: B drops its copies.
+    const appliedBeforeQ = b.stats().sync?.applied ?? 0;
     await a.set('q', 'old');
+    await waitFor('B to apply the set event of q', () => (b.stats().sync?.applied ?? 0) > appliedBeforeQ);
     assert.equal(await b.get('q'), 'old');
     await link.cut();
     await a.set('q', 'new');
