@@ -12,10 +12,10 @@ after(async () => {
   await Promise.all(open.map((cache) => cache.close()));
 });
 
-function cacheOn(url: string, prefix: string): Strata {
+function cacheOn(url: string, prefix: string, replicaWaitTimeoutMs = 100): Strata {
   const cache = createStrata({
     prefix,
-    l2: { url, tier: { timeoutMs: 500, replicaWaitTimeoutMs: 100, writeRetries: 0, breaker: { openDurationMs: 100 } } },
+    l2: { url, tier: { timeoutMs: 500, replicaWaitTimeoutMs, writeRetries: 0, breaker: { openDurationMs: 100 } } },
     l3: false,
     sync: false,
   });
@@ -46,7 +46,8 @@ describe('Strata.setWithInfo', () => {
 
   it('reports a replicated write as replicated once a replica acknowledged it, and the replica has it', async () => {
     const t = await sentinel();
-    const cache = cacheOn(t.url, 'swi3');
+    // A loaded CI machine can take longer than the 100 ms default for a replica's acknowledgement.
+    const cache = cacheOn(t.url, 'swi3', 5_000);
     assert.deepEqual(await cache.setWithInfo('answer', { text: 'hello' }, { class: 'llm_responses' }), { tiers: ['l1', 'l2'], replicated: true });
     const [, masterPort] = (await adminCommand(t.sentinelPorts[0] as number, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', LOCAL_SENTINEL_MASTER)) as [string, string];
     const replica = t.serverPorts.find((p) => p !== Number(masterPort)) as number;
