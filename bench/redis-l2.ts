@@ -6,7 +6,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+// The raw floor is the ioredis major Strata itself runs on (bench/README.md): `ioredis` here is BentoCache's v5.
+import { Redis } from 'ioredis-v6';
 import { createStrata } from '../src/index.js';
 import { createRedisClient } from '../src/redis/connection.js';
 import { adminCommand, startLocalTopology } from '../src/redis/localTopology.js';

@@ -107,6 +107,19 @@ describe('entry envelope', () => {
     assert.deepEqual(nested.vector, new Float32Array([0.5, -0.25]));
   });
 
+  it('decodes an envelope that is a slice of a larger buffer, as a Redis reply is, whatever it holds', () => {
+    const values: unknown[] = [Buffer.from('bytes'), 'text', { answer: 'yes', n: [1, 2] }, new Float32Array([0.5, 1.5])];
+    for (const value of values) {
+      const envelope = encodeEntry(entryOf(value, { tags: [] }), plain);
+      const chunk = Buffer.alloc(envelope.length + 64, 0xc1);
+      chunk.set(envelope, 32);
+      const entry = decodeEntry(chunk.subarray(32, 32 + envelope.length));
+      assert.deepEqual(entry.value, value);
+      assert.deepEqual(entry.tags, []);
+      assert.throws(() => decodeEntry(chunk.subarray(32, 32 + envelope.length + 1)), isDecodeFailed, 'a trailing byte is not ignored');
+    }
+  });
+
   it('stores class instances as their own fields (methods are not stored)', () => {
     class Product {
       constructor(

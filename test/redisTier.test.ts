@@ -122,6 +122,22 @@ describe('RedisTier on a standalone server', () => {
     client.disconnect();
   });
 
+  it('getWith settles with what its callbacks make of the reply, a miss, a bad key, or a callback that throws', async () => {
+    const bytes = randomBytes(100);
+    await tier.set('with:present', bytes, Date.now() + 60_000);
+    const seen = (found: Uint8Array | undefined) => (found === undefined ? 'miss' : Buffer.from(found).toString('hex'));
+    const failedWith = (error: unknown) => (isStrataError(error) ? `failed ${error.code}` : 'failed other');
+    assert.equal(await tier.getWith('with:present', seen, failedWith), bytes.toString('hex'));
+    assert.equal(await tier.getWith('with:absent', seen, failedWith), 'miss');
+    assert.equal(await tier.getWith('', seen, failedWith), 'failed INVALID_KEY');
+    await assert.rejects(
+      tier.getWith('with:present', () => {
+        throw new Error('reader broke');
+      }, failedWith),
+      /reader broke/,
+    );
+  });
+
   it('rejects a replicated write that no replica acknowledged, and counts it', async () => {
     const before = tier.stats();
     await assert.rejects(

@@ -47,6 +47,8 @@ const MIN_SAVING = 0.1;
 const FIXED_HEADER_BYTES = 1 + 8 * 3 + 2;
 const MAX_TAGS = 0xffff;
 const MAX_TAG_BYTES = 0xffff;
+/** The tags of every untagged entry: one shared array, as most entries have none and a read allocates less. */
+const NO_TAGS: readonly string[] = Object.freeze([]);
 
 function isTypedArrayValue(value: unknown): boolean {
   // Embeddings: float bytes barely compress (ADR 001), so trying is wasted CPU.
@@ -174,14 +176,18 @@ function decodeUnchecked(bytes: Uint8Array): Entry {
   const staleUntil = buf.readDoubleLE(17);
   const tagCount = buf.readUInt16LE(25);
   let at = FIXED_HEADER_BYTES;
-  const tags: string[] = [];
-  for (let i = 0; i < tagCount; i++) {
-    need(buf, at, 2, 'tags');
-    const length = buf.readUInt16LE(at);
-    at += 2;
-    need(buf, at, length, 'tags');
-    tags.push(buf.toString('utf8', at, at + length));
-    at += length;
+  let tags = NO_TAGS;
+  if (tagCount > 0) {
+    const list: string[] = [];
+    for (let i = 0; i < tagCount; i++) {
+      need(buf, at, 2, 'tags');
+      const length = buf.readUInt16LE(at);
+      at += 2;
+      need(buf, at, length, 'tags');
+      list.push(buf.toString('utf8', at, at + length));
+      at += length;
+    }
+    tags = list;
   }
   if (version >= 2) {
     need(buf, at, 2, 'extension length');
@@ -189,10 +195,13 @@ function decodeUnchecked(bytes: Uint8Array): Entry {
     need(buf, at, 0, 'extension');
   }
 
-  let payload: Uint8Array;
   if (compressor === undefined) {
-    payload = buf.subarray(at);
-  } else {
+    // Read in place: a `subarray` per read is measurable on the L2 hit path.
+    if (at >= buf.length) throw decodeFailed('empty payload');
+    return { value: deserializePayload(buf, at), createdAt, expiresAt, staleUntil, tags };
+  }
+  let payload: Uint8Array;
+  {
     need(buf, at, 4, 'payload length');
     const rawLength = buf.readUInt32LE(at);
     at += 4;
@@ -204,13 +213,15 @@ function decodeUnchecked(bytes: Uint8Array): Entry {
     }
   }
   if (payload.length === 0) throw decodeFailed('empty payload');
-  let value: unknown;
+  return { value: deserializePayload(payload, 0), createdAt, expiresAt, staleUntil, tags };
+}
+
+function deserializePayload(bytes: Uint8Array, start: number): unknown {
   try {
-    value = deserializeValue(payload);
+    return deserializeValue(bytes, start);
   } catch (err) {
     throw decodeFailed('payload is not valid msgpack', err);
   }
-  return { value, createdAt, expiresAt, staleUntil, tags };
 }
 
 /** The part of an envelope that says what the entry holds (tags and payload), without its times: equal for equal values. */

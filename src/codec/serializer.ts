@@ -44,7 +44,18 @@ export function serializeValue(value: unknown): Uint8Array {
 /** A separate instance, so record definitions read from corrupt bytes can never leak into what `packr` writes. */
 const unpackr = new Unpackr({ moreTypes: true });
 
-/** Throws whatever msgpackr throws on bad bytes; the envelope turns that into DECODE_FAILED. */
-export function deserializeValue(bytes: Uint8Array): unknown {
-  return unpackr.unpack(bytes);
+/**
+ * Where to read: one object reused by every call (unpacking is synchronous), so reading a payload inside a larger
+ * buffer costs neither a `subarray` nor an options object.
+ */
+const range = { start: 0, end: 0 };
+
+/**
+ * The value in `bytes[start..]` (the whole of `bytes` by default). Throws whatever msgpackr throws on bad bytes; the
+ * envelope turns that into DECODE_FAILED.
+ */
+export function deserializeValue(bytes: Uint8Array, start = 0): unknown {
+  range.start = start;
+  range.end = bytes.length;
+  return unpackr.unpack(bytes, range);
 }

@@ -157,14 +157,7 @@ export class Strata {
       view.counters.l1Hits++;
       return Promise.resolve(fast as V);
     }
-    return this.getSlow<V>(view, key);
-  }
-
-  private async getSlow<V>(view: ClassView, key: string): Promise<V | undefined> {
-    const found = await this.stack.lookup(view, key);
-    if (found.fresh !== undefined) return found.fresh.entry.value as V;
-    view.counters.misses++;
-    return undefined;
+    return this.stack.freshValue(view, key) as Promise<V | undefined>;
   }
 
   /** Whether a fresh value exists for the key in any tier. */

@@ -89,6 +89,15 @@ return 0`;
 /** ioredis has `evalBuffer` (replies as Buffers) at run time but not in its type declarations. */
 type BufferEval = { evalBuffer(script: string, numberOfKeys: number, ...args: Array<string | number>): Promise<Buffer | number> };
 
+/** Resolves with `work(input)`, or rejects with what it threw: a caller's callback must not become an unhandled rejection. */
+function settleWith<I, T>(resolve: (value: T) => void, reject: (error: unknown) => void, work: (input: I) => T, input: I): void {
+  try {
+    resolve(work(input));
+  } catch (err) {
+    reject(err);
+  }
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 type PipelineReplies = Array<[Error | null, unknown]>;
@@ -141,38 +150,63 @@ export class RedisTier implements ByteTier {
 
   /** The hot path: one promise, no async wrappers between the caller and ioredis. */
   get(key: string): Promise<Uint8Array | undefined> {
-    if (this.closed) return Promise.reject(new StrataError(ErrorCode.CLOSED, 'the Redis tier is closed'));
-    if (typeof key !== 'string' || key === '') return Promise.reject(new StrataError(ErrorCode.INVALID_KEY, 'a tier key must be a non-empty string'));
-    const admittedIn = this.breaker.admit();
-    if (admittedIn === undefined) {
-      this.counters.errors++;
-      return Promise.reject(this.breaker.openError());
-    }
+    return this.getWith<Uint8Array | undefined>(key, undefined, undefined);
+  }
+
+  /**
+   * `get` with the caller's work on the reply done before the one promise settles (see `ByteTier.getWith`); without
+   * `read` the promise resolves with the bytes, without `failed` it rejects with the failure.
+   */
+  getWith<T>(key: string, read: ((bytes: Uint8Array | undefined) => T) | undefined, failed: ((error: unknown) => T) | undefined): Promise<T> {
+    const admitted = this.closed || typeof key !== 'string' || key === '' ? undefined : this.breaker.admit();
+    if (admitted === undefined) return this.refusedRead(key, failed);
     const ms = this.options.timeoutMs;
     // One promise per read: the reply and the soft timeout race to settle it (`withTimeout` would add a second).
-    return new Promise<Uint8Array | undefined>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       const deadline =
         ms > 0
           ? startDeadline(ms, () => {
               const err = timeoutError('Redis GET', ms);
-              this.breaker.settle(admittedIn, err);
-              reject(this.failed('GET', err));
+              this.breaker.settle(admitted, err);
+              this.readFailed(err, resolve, reject, failed);
             })
           : undefined;
       this.client.getBuffer(this.prefix + key).then(
         (value) => {
           if (deadline !== undefined && !endDeadline(deadline)) return;
-          this.breaker.settle(admittedIn, undefined);
-          resolve(this.countRead(value));
+          this.breaker.settle(admitted, undefined);
+          const bytes = this.countRead(value);
+          if (read === undefined) resolve(bytes as T);
+          else settleWith(resolve, reject, read, bytes);
         },
         (err: unknown) => {
           if (deadline !== undefined && !endDeadline(deadline)) return;
-          this.breaker.settle(admittedIn, err);
-          if (isWrongType(err)) resolve(this.countRead('wrongtype'));
-          else reject(this.failed('GET', err));
+          this.breaker.settle(admitted, err);
+          if (!isWrongType(err)) this.readFailed(err, resolve, reject, failed);
+          else if (read === undefined) resolve(this.countRead('wrongtype') as T);
+          else settleWith(resolve, reject, read, this.countRead('wrongtype'));
         },
       );
     });
+  }
+
+  /** A read not attempted: the tier is closed, the key is not one, or the circuit is open. */
+  private refusedRead<T>(key: string, failed: ((error: unknown) => T) | undefined): Promise<T> {
+    let error: StrataError;
+    if (this.closed) error = new StrataError(ErrorCode.CLOSED, 'the Redis tier is closed');
+    else if (typeof key !== 'string' || key === '') error = new StrataError(ErrorCode.INVALID_KEY, 'a tier key must be a non-empty string');
+    else {
+      this.counters.errors++;
+      error = this.breaker.openError();
+    }
+    if (failed === undefined) return Promise.reject(error);
+    return new Promise<T>((resolve, reject) => settleWith(resolve, reject, failed, error));
+  }
+
+  private readFailed<T>(err: unknown, resolve: (value: T) => void, reject: (error: unknown) => void, failed: ((error: unknown) => T) | undefined): void {
+    const error = this.failed('GET', err);
+    if (failed === undefined) reject(error);
+    else settleWith(resolve, reject, failed, error);
   }
 
   /**

@@ -48,6 +48,12 @@ export interface ByteTier {
    * one atomic step (a shared tier's lock taken in the read's round trip). Optional: only Redis has it.
    */
   getOrClaim?(key: string, claim: Claim): Promise<ClaimRead>;
+  /**
+   * `get` that hands the reply to `read` (the bytes, or `undefined` when the key holds nothing) or a failure to
+   * `failed`, and settles with what they return: the caller's work on a read done inside the one promise, as an
+   * L2 hit cannot afford a second promise and microtask. If a callback throws, the promise rejects. Optional.
+   */
+  getWith?<T>(key: string, read: (bytes: Uint8Array | undefined) => T, failed: (error: unknown) => T): Promise<T>;
   /** Same order as `keys`; `undefined` where missing. */
   getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>>;
   set(key: string, bytes: Uint8Array, hardExpiresAt: number, options?: ByteWriteOptions): Promise<void>;
