@@ -54,7 +54,7 @@ describe('examples', () => {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('three processes share a Redis Cluster: a set on one is read on the others, a delete is seen by all', async () => {
+    it('three processes share a Redis Cluster, each with its own L1: a set on one is read on the others, a delete reaches every L1', async () => {
       assertSucceeded(await run('npm', ['run', 'strata', '--silent', '--', 'redis', 'up', 'cluster', '--dir', dir]));
       const url = (JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { url: string }).url;
       const result = await run(TSX, ['examples/multi-instance/main.ts', url]);
@@ -65,6 +65,7 @@ describe('examples', () => {
       assert.ok(result.stdout.includes(`B get  product:42 → ${stored}`), result.stdout);
       assert.ok(result.stdout.includes(`C get  product:42 → ${stored}`), result.stdout);
       assert.match(result.stdout, /C reads 30\/30/);
+      assert.match(result.stdout, /A reads product:42 again from its own memory \(L1\)\nB reads product:42 again from its own memory \(L1\)/, 'each instance keeps its own L1');
       assert.match(result.stdout, /C delete product:42\nA get {2}product:42 → \(miss\)\nB get {2}product:42 → \(miss\)/);
     });
   });

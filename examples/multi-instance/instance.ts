@@ -1,7 +1,7 @@
 import { createStrata } from '../../src/index.js';
 
 /** What the coordinator asks an instance to do, over the IPC channel. */
-export type Request = { id: number } & ({ op: 'set'; key: string; value: unknown } | { op: 'get'; key: string } | { op: 'delete'; key: string } | { op: 'close' });
+export type Request = { id: number } & ({ op: 'set'; key: string; value: unknown } | { op: 'get'; key: string } | { op: 'getWithTier'; key: string } | { op: 'delete'; key: string } | { op: 'applied' } | { op: 'close' });
 
 /** The answer to a request: the value read (`get`), and the pid that served it. */
 export interface Reply {
@@ -17,9 +17,10 @@ if (url === undefined || process.send === undefined) {
   process.exit(2);
 }
 
-// No L1: every read goes to the shared Redis Cluster, so a delete on one instance is seen at once by the others.
-// With the replicated invalidation log (DESIGN.md, decision 4) instances keep an L1 and drop its copies on delete.
-const cache = createStrata({ namespace: 'multi-instance-example', l1: false, l3: false, l2: url });
+// Each instance keeps its own L1 over the shared Redis Cluster; the replicated invalidation log (a Redis Stream every
+// instance tails) tells the others to drop their L1 copies when one instance deletes or overwrites a key.
+const cache = createStrata({ namespace: 'multi-instance-example', l3: false, l2: url });
+await cache.ready();
 const options = { class: 'products' };
 const reply = (message: Reply): void => void process.send!(message);
 cache.on('tier:error', (event) => console.error(`instance ${process.pid}: tier error`, event));
@@ -31,6 +32,13 @@ process.on('message', (request: Request) => {
         return cache.set(request.key, request.value, options);
       case 'get':
         return cache.get(request.key, options);
+      case 'getWithTier': {
+        // getOrSetWithInfo says which tier answered; the factory only runs on a miss.
+        const { value, tier } = await cache.getOrSetWithInfo(request.key, () => undefined, options);
+        return { value, tier };
+      }
+      case 'applied':
+        return cache.stats().sync?.applied ?? 0;
       case 'delete':
         return cache.delete(request.key, options);
       case 'close':
