@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveAdaptiveTtl, type ResolvedAdaptiveTtl } from '../src/config/adaptiveTtlOptions.js';
 import { AdaptiveTtl } from '../src/core/adaptiveTtl.js';
+import { seededRandom } from './lib/random.js';
 
 const quick = process.argv.includes('--quick');
 const here = dirname(fileURLToPath(import.meta.url));
@@ -36,16 +37,6 @@ const GROUPS: Group[] = [
   { name: 'archive', keys: 20_000, meanChange: Infinity, readShare: 0.05 },
 ];
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function exponential(random: () => number, mean: number): number {
   return mean === Infinity ? Infinity : -Math.log(1 - random()) * mean;
@@ -75,7 +66,7 @@ function pick(cdf: Float64Array, u: number): number {
 class Source {
   private readonly version = new Map<string, number>();
   private readonly nextChange = new Map<string, number>();
-  private readonly random = rng(7);
+  private readonly random = seededRandom(7);
   calls = 0;
 
   versionAt(key: string, group: Group, now: number): number {
@@ -142,7 +133,7 @@ function round(x: number): number {
 }
 
 function simulate(policy: Policy): { total: Record<string, number>; groups: Record<string, Record<string, number>> } {
-  const random = rng(42);
+  const random = seededRandom(42);
   const source = new Source();
   const cdfs = GROUPS.map((g) => zipfCdf(g.keys));
   const cache = new Map<string, { version: number; expiresAt: number }>();

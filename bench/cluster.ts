@@ -15,6 +15,7 @@ import { Redis } from 'ioredis';
 import { createStrata, type Strata } from '../src/index.js';
 import { startLocalTopology, type LocalTopology } from '../src/redis/localTopology.js';
 import { checkStaleReads, TIERS } from './lib/staleReads.js';
+import { zipfSampler } from './lib/random.js';
 
 const KEYS = 100_000;
 const ZIPF_S = 0.99;
@@ -45,32 +46,6 @@ function arg(name: string): string | undefined {
   return i === -1 ? undefined : process.argv[i + 1];
 }
 
-/** Zipf sampler over ranks 0..n-1 from a cumulative table, with a seeded xorshift generator. */
-function zipfSampler(n: number, s: number, seed: number): () => number {
-  const cdf = new Float64Array(n);
-  let sum = 0;
-  for (let i = 0; i < n; i++) cdf[i] = sum += 1 / Math.pow(i + 1, s);
-  for (let i = 0; i < n; i++) (cdf[i] as number) /= sum;
-  let x = seed | 0 || 1;
-  const random = (): number => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-  const sample = (): number => {
-    const u = random();
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((cdf[mid] as number) < u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  return Object.assign(sample, { random });
-}
 
 async function worker(): Promise<void> {
   const id = Number(arg('--id'));
@@ -79,7 +54,7 @@ async function worker(): Promise<void> {
   const concurrency = Number(arg('--concurrency'));
   const cache: Strata = createStrata({ prefix: 'bench', l2: { url, tier: { timeoutMs: 1000 } }, l3: false, sync: { instanceId: `worker-${id}` } });
   await cache.ready();
-  const sample = zipfSampler(KEYS, ZIPF_S, 0x9e3779b9 ^ (id * 7919 + 1)) as (() => number) & { random: () => number };
+  const sample = zipfSampler(KEYS, ZIPF_S, 0x9e3779b9 ^ (id * 7919 + 1));
   const lags: number[] = [];
   // What the checker needs to tell the races apart (layouts in bench/lib/staleReads.ts).
   const reads: number[] = [];

@@ -19,22 +19,13 @@ import { compressSync as lz4Compress, uncompressSync as lz4Uncompress } from 'lz
 import { Packr } from 'msgpackr';
 import { decodeEntry, encodeEntry, type EncodeOptions } from '../src/codec/envelope.js';
 import { serializeValue } from '../src/codec/serializer.js';
+import { seededRandom } from './lib/random.js';
 
 const quick = process.argv.includes('--quick');
 const cellMs = quick ? 40 : 200;
 const here = dirname(fileURLToPath(import.meta.url));
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(42);
+const random = seededRandom(42);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const gaussian = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 

@@ -4,6 +4,7 @@
 // hnswlib-node won and is the dependency; usearch is measured only when installed (npm install --no-save usearch).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { seededRandom } from './lib/random.js';
 
 const require = createRequire(import.meta.url);
 
@@ -23,17 +24,6 @@ function parseArgs(argv: string[]): Args {
   };
 }
 
-/** A seeded generator so every run measures the same vectors. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normalise(v: Float32Array): Float32Array {
   let s = 0;
@@ -46,7 +36,7 @@ function normalise(v: Float32Array): Float32Array {
 // Sentence embeddings are not uniform on the sphere: they bunch around topics. Clusters with noise
 // make the graph search harder than uniform vectors would and closer to what the cache sees.
 function makeData(n: number, queries: number, dims: number): { data: Float32Array[]; queries: Float32Array[] } {
-  const rand = mulberry32(42);
+  const rand = seededRandom(42);
   const gauss = (): number => Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
   const centres = Array.from({ length: 1000 }, () => normalise(Float32Array.from({ length: dims }, gauss)));
   const data = Array.from({ length: n }, () => {

@@ -13,32 +13,11 @@ import { compare, roundOptions } from './lib/compare.js';
 import { Cursor, makeKeys, productValue, shuffledOrder } from './lib/keys.js';
 import { startRedis } from './lib/redisServer.js';
 import { log, newResult, runIfMain, type Suite } from './lib/suite.js';
+import { zipfSampler } from './lib/random.js';
 
 const ZIPF_S = 0.99;
 const SYNC_BATCH = 1024;
 
-/** Zipf ranks 0..n-1 from a cumulative table, with a seeded xorshift generator: every run draws the same keys. */
-function zipf(n: number, s: number, seed: number): () => number {
-  const cdf = new Float64Array(n);
-  let sum = 0;
-  for (let i = 0; i < n; i++) cdf[i] = sum += 1 / Math.pow(i + 1, s);
-  for (let i = 0; i < n; i++) cdf[i] = (cdf[i] as number) / sum;
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    const u = (x >>> 0) / 4294967296;
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((cdf[mid] as number) < u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-}
 
 interface FirstReads {
   /** L1 hit rate at each checkpoint. */
@@ -89,7 +68,7 @@ export const warmup: Suite = async ({ quick }) => {
     log(`warmup: ${clusterRequests} requests on 2 instances over ${keyCount} keys (Zipf s=${ZIPF_S})`);
     const cluster = [open(), open()];
     for (const cache of cluster) await cache.ready();
-    const draw = zipf(keyCount, ZIPF_S, 0x9e3779b9);
+    const draw = zipfSampler(keyCount, ZIPF_S, 0x9e3779b9);
     for (let i = 0; i < clusterRequests; i++) {
       const rank = draw();
       await (cluster[i % 2] as Strata).getOrSet(`item:${rank}`, () => productValue(rank));
