@@ -15,6 +15,8 @@ export function formatValue(value: number | null, unit: string): string {
     case 'ms':
       if (value < 1) return `${(value * 1000).toFixed(0)} µs`;
       return `${value.toFixed(value < 10 ? 2 : 1)} ms`;
+    case '× bound':
+      return `${value.toFixed(3)}× the bound`;
     case '%':
       return `${value.toFixed(2)}%`;
     default:
