@@ -1,6 +1,6 @@
 import { createStrata, ErrorCode, StrataError, type WarmProgress, type WarmReport } from '../../index.js';
 import type { Command } from '../command.js';
-import { loadConfig, optionsHelp } from '../config.js';
+import { loadConfig, optionsHelp, type ServeConfig } from '../config.js';
 
 const usage = `Usage: strata warm --url <server> [--token <t>] [--top N] [--namespace <ns>] [--json]
        strata warm --redis <url> [--top N] [--namespace <ns>] [--json] [options]
@@ -78,15 +78,8 @@ async function warmServer(url: string, token: string | undefined, body: { top?: 
   throw new StrataError(ErrorCode.INVALID_OPTION, `${url} closed the warm-up stream without a report`);
 }
 
-async function run(argv: string[]): Promise<number> {
-  const { config, booleans } = loadConfig(argv, process.env, ['--json']);
-  const tty = process.stderr.isTTY === true;
-  if (config.url !== undefined) {
-    const report = await warmServer(config.url, config.token, { top: config.top, ...(config.namespace === undefined ? {} : { namespaces: [config.namespace] }) }, tty);
-    if (tty && report.total > 0) process.stderr.write('\n');
-    console.log(booleans.has('--json') ? JSON.stringify(report, null, 2) : summary(report));
-    return report.failed > 0 ? 1 : 0;
-  }
+/** Warms this process's own L1 from Redis, the way a new instance does before it reports ready. */
+async function warmHere(config: ServeConfig, tty: boolean): Promise<WarmReport> {
   if (config.redis === undefined) {
     throw new StrataError(ErrorCode.INVALID_OPTION, "strata warm needs a server or Redis: pass --url <server> (warm a running 'strata serve'), or --redis <url> / STRATA_REDIS_URL. See 'strata warm --help'.");
   }
@@ -99,17 +92,26 @@ async function run(argv: string[]): Promise<number> {
     sync: false,
   });
   try {
-    const report = await cache.warm({
+    return await cache.warm({
       top: config.top,
       namespaces: config.namespace === undefined ? '*' : [config.namespace],
       onProgress: (progress) => showProgress(progress, tty),
     });
-    if (tty && report.total > 0) process.stderr.write('\n');
-    console.log(booleans.has('--json') ? JSON.stringify(report, null, 2) : summary(report));
-    return report.failed > 0 ? 1 : 0;
   } finally {
     await cache.close();
   }
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { config, booleans } = loadConfig(argv, process.env, ['--json']);
+  const tty = process.stderr.isTTY === true;
+  const report =
+    config.url === undefined
+      ? await warmHere(config, tty)
+      : await warmServer(config.url, config.token, { top: config.top, ...(config.namespace === undefined ? {} : { namespaces: [config.namespace] }) }, tty);
+  if (tty && report.total > 0) process.stderr.write('\n');
+  console.log(booleans.has('--json') ? JSON.stringify(report, null, 2) : summary(report));
+  return report.failed > 0 ? 1 : 0;
 }
 
 const command: Command = { name: 'warm', summary: 'prefetch the hot keys published in Redis, with a progress bar', usage, run };
