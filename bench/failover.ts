@@ -174,6 +174,24 @@ function* ownedKeys(victim: Victim, fullPrefix: string, base: string): Generator
   for (let n = 0; ; n++) if (victim.owns(`${fullPrefix}${base}${n}`)) yield `${base}${n}`;
 }
 
+/**
+ * Writes the victim's keys one after another while the run lasts, recording each write's start and whether the store
+ * took it (`write` resolves true); a write that throws is a caller error as well as a failed write.
+ */
+async function timedWrites(keys: Generator<string>, writes: WriteLog, running: () => boolean, write: (key: string) => Promise<boolean>): Promise<void> {
+  while (running()) {
+    const key = keys.next().value as string;
+    const start = performance.now();
+    try {
+      writes.record(start, await write(key));
+    } catch {
+      writes.callerErrors++;
+      writes.record(start, false);
+    }
+    await sleep(PAUSE_MS);
+  }
+}
+
 /** Strata with its defaults (only L3 off: the disk plays no part in a Redis failover). */
 function strataOn(url: string): Strata {
   return createStrata({ prefix: PREFIX, l2: url, l3: false });
@@ -181,20 +199,7 @@ function strataOn(url: string): Strata {
 
 async function strataLoad(cache: Strata, victim: Victim, writes: WriteLog, running: () => boolean): Promise<void> {
   const plain = ownedKeys(victim, `${PREFIX}:default:products:`, 'p:');
-  const plainLoop = async () => {
-    while (running()) {
-      const key = plain.next().value as string;
-      const start = performance.now();
-      try {
-        const info = await cache.setWithInfo(key, { key }, { class: 'products' });
-        writes.record(start, info.tiers.includes('l2'));
-      } catch {
-        writes.callerErrors++;
-        writes.record(start, false);
-      }
-      await sleep(PAUSE_MS);
-    }
-  };
+  const plainLoop = () => timedWrites(plain, writes, running, async (key) => (await cache.setWithInfo(key, { key }, { class: 'products' })).tiers.includes('l2'));
   const replicatedLoop = async () => {
     for (let n = 0; running(); n++) {
       const key = `a:${n}`;
@@ -224,20 +229,11 @@ async function strataLoad(cache: Strata, victim: Victim, writes: WriteLog, runni
 
 async function rawLoad(client: ReturnType<typeof buildIoredisClient>, victim: Victim, writes: WriteLog, running: () => boolean): Promise<void> {
   const plain = ownedKeys(victim, '', 'raw:p:');
-  const plainLoop = async () => {
-    while (running()) {
-      const key = plain.next().value as string;
-      const start = performance.now();
-      try {
-        await client.set(key, 'v');
-        writes.record(start, true);
-      } catch {
-        writes.callerErrors++;
-        writes.record(start, false);
-      }
-      await sleep(PAUSE_MS);
-    }
-  };
+  const plainLoop = () =>
+    timedWrites(plain, writes, running, async (key) => {
+      await client.set(key, 'v');
+      return true;
+    });
   const replicatedLoop = async () => {
     for (let n = 0; running(); n++) {
       const key = `raw:a:${n}`;
