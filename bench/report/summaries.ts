@@ -2,7 +2,7 @@
 // readers turn each shape into the comparisons and targets the README table shows, so every suite is reported
 // as Strata against its peer or its limit. A shape a reader does not recognise yields nothing: the suite then
 // shows only the pointer to its file, never a made-up figure.
-import { compareRounds } from '../lib/compare.js';
+import { compareRounds, spreadOf } from '../lib/compare.js';
 import type { Comparison, SuiteResult, Target } from './types.js';
 
 type Summary = Pick<SuiteResult, 'comparisons' | 'targets' | 'figures' | 'notes'>;
@@ -65,7 +65,7 @@ function l2(raw: unknown): Summary | undefined {
   for (const row of results.filter(isObject)) {
     const size = num(row.valueBytes);
     const label = size === undefined ? '' : `, ${size} B values`;
-    const point = (v: number | undefined) => ({ median: v ?? Number.NaN, min: v ?? Number.NaN, max: v ?? Number.NaN });
+    const point = (v: number | undefined) => spreadOf([v ?? Number.NaN]);
     /** The script's per-round ratio median and range when it gives them, else the one ratio of its medians. */
     const ratio = (field: string) => {
       const median = num(row[field]);

@@ -1,6 +1,7 @@
 // Memory: one million (--quick: 400,000) distinct 1 KB values through an L1 bounded to 256 MB. After a forced GC the heap must have
 // grown by at most 10% more than the bound. Runs in a child process with --expose-gc and room to spare.
 import { spawnSync } from 'node:child_process';
+import { spreadOf } from '../lib/rounds.js';
 import { BENCH_DIR, log, newResult, runIfMain, type Suite } from '../lib/suite.js';
 
 const HEAP_LIMIT_MB = 2048;
@@ -29,13 +30,12 @@ export const memory: Suite = async ({ quick }) => {
   result.figures = figures;
   const over = figures.heapGrowthOverBound!;
   const lruOver = lru.heapGrowthOverBound!;
-  const point = (v: number) => ({ median: v, min: v, max: v });
   result.comparisons.push({
     name: 'heap growth after GC ÷ the configured bound (256 MB); closer to 1 keeps the promise',
     unit: '× bound',
     lowerIsBetter: true,
-    strata: { label: 'Strata L1 (maxBytes)', value: point(over), detail: `${figures.l1Entries!.toLocaleString('en-US')} entries held` },
-    peers: [{ label: 'lru-cache (maxSize, sizeCalculation = key + value length)', value: point(lruOver), ratio: point(lruOver / over), detail: `${lru.l1Entries!.toLocaleString('en-US')} entries held` }],
+    strata: { label: 'Strata L1 (maxBytes)', value: spreadOf([over]), detail: `${figures.l1Entries!.toLocaleString('en-US')} entries held` },
+    peers: [{ label: 'lru-cache (maxSize, sizeCalculation = key + value length)', value: spreadOf([lruOver]), ratio: spreadOf([lruOver / over]), detail: `${lru.l1Entries!.toLocaleString('en-US')} entries held` }],
   });
   result.targets.push({ name: 'heap growth after GC ÷ L1 maxBytes (256 MB)', value: over, goal: '≤ 1.10', met: over <= 1.1 });
   result.notes.push(
