@@ -1,5 +1,8 @@
 // L2 read cost: raw ioredis (auto-pipelined getBuffer) against RedisTier.get and against Strata.get with L1 off (the
 // whole read path: tier stack, envelope decode) on the same local server, the same value sizes, in the same run.
+// Strata sends the reads of one tick as one MGET (RedisTier `coalesceReads`); two more contestants separate what that
+// buys from the cost of Strata's own layers: Strata with coalescing off (one GET per read, as the raw client), and a
+// raw client coalescing the same way (the limit for the MGET path).
 // Each round rotates the order of the three, and a ratio is taken within a round (a neighbour's burst on the shared
 // cores lands on all of them alike); the file gives the median and range of those ratios. Writes bench/results/l2.json.
 //   npx tsx bench/redis-l2.ts [--quick]
@@ -25,6 +28,29 @@ const rounds = quick ? 7 : 11;
 const sequentialOps = quick ? 1000 : 5000;
 
 type Get = (key: string) => Promise<unknown>;
+
+/** Raw ioredis with the reads of a tick sent as one MGET, the way RedisTier coalesces them: the floor for that path. */
+function coalescedGet(client: Redis): Get {
+  let queued: Array<{ key: string; resolve: (value: Buffer | null) => void; reject: (error: unknown) => void }> = [];
+  const flush = () => {
+    const batch = queued;
+    queued = [];
+    if (batch.length === 1) {
+      const only = batch[0]!;
+      client.getBuffer(only.key).then(only.resolve, only.reject);
+      return;
+    }
+    client.mgetBuffer(batch.map((read) => read.key)).then(
+      (values) => batch.forEach((read, i) => read.resolve(values[i] ?? null)),
+      (error: unknown) => batch.forEach((read) => read.reject(error)),
+    );
+  };
+  return (key) =>
+    new Promise((resolve, reject) => {
+      if (queued.length === 0) process.nextTick(flush);
+      queued.push({ key, resolve, reject });
+    });
+}
 
 async function throughput(get: Get, keys: string[], ms = throughputMs): Promise<number> {
   let ops = 0;
@@ -72,16 +98,26 @@ const raw = new Redis({ host: '127.0.0.1', port, enableAutoPipelining: true });
 const tier = new RedisTier(createRedisClient({ url: topology.url, healthCheckIntervalMs: 0 }));
 // Strata as an application runs it against Redis (replicated log and lock on), its L1 off so every get reads L2.
 const strata = createStrata({ prefix: 'bench-strata', l1: false, l2: topology.url, l3: false, classes: { default: { tiers: ['l2'] } } });
+const strataPerKey = createStrata({
+  prefix: 'bench-strata',
+  l1: false,
+  l2: { url: topology.url, tier: { coalesceReads: false } },
+  l3: false,
+  classes: { default: { tiers: ['l2'] } },
+});
 try {
   await strata.ready();
+  await strataPerKey.ready();
   const serverInfo = String(await adminCommand(port, 'INFO', 'server'));
   const results = [];
   for (const size of sizes) {
     const keys = Array.from({ length: keyCount }, (_, i) => `bench:${size}:${i}`);
     await tier.setMany(keys.map((key) => ({ key, bytes: Buffer.alloc(size, 7), hardExpiresAt: Date.now() + 600_000 })));
     for (const key of keys) await strata.set(key, Buffer.alloc(size, 7));
-    const names = ['raw', 'tier', 'strata'] as const;
-    const gets: Get[] = [(key) => raw.getBuffer(key), (key) => tier.get(key), (key) => strata.get(key)];
+    // Both Strata caches read the same entries (same prefix and namespace).
+    const names = ['raw', 'tier', 'strata', 'strataPerKeyGet', 'rawCoalesced'] as const;
+    const rawCoalesced = coalescedGet(raw);
+    const gets: Get[] = [(key) => raw.getBuffer(key), (key) => tier.get(key), (key) => strata.get(key), (key) => strataPerKey.get(key), rawCoalesced];
     for (const get of gets) await throughput(get, keys);
     const ops: number[][] = names.map(() => []);
     for (let r = 0; r < rounds; r++) {
@@ -101,13 +137,21 @@ try {
       raw: { opsPerSec: Math.round(spread(ops[0]!).median), ...latency[0]! },
       tier: { opsPerSec: Math.round(spread(ops[1]!).median), ...latency[1]! },
       strata: { opsPerSec: Math.round(spread(ops[2]!).median), ...latency[2]! },
+      strataPerKeyGet: { opsPerSec: Math.round(spread(ops[3]!).median), ...latency[3]! },
+      rawCoalesced: { opsPerSec: Math.round(spread(ops[4]!).median), ...latency[4]! },
       /** Strata.get (L1 off) throughput ÷ raw, median of the rounds' ratios. */
       throughputRatio: ratios(2).median,
       throughputRatioRange: [ratios(2).min, ratios(2).max],
       tierThroughputRatio: ratios(1).median,
       tierThroughputRatioRange: [ratios(1).min, ratios(1).max],
+      /** Strata with one GET per read ÷ raw: what Strata's layers cost without coalescing. */
+      perKeyGetThroughputRatio: ratios(3).median,
+      perKeyGetThroughputRatioRange: [ratios(3).min, ratios(3).max],
+      /** Strata ÷ the raw client coalescing the same way: Strata's layers on the MGET path. */
+      vsRawCoalescedRatio: spread(ops[2]!.map((v, r) => v / ops[4]![r]!)).median,
       p99Ratio: latency[2]!.p99Ms / latency[0]!.p99Ms,
       tierP99Ratio: latency[1]!.p99Ms / latency[0]!.p99Ms,
+      perKeyGetP99Ratio: latency[3]!.p99Ms / latency[0]!.p99Ms,
     };
     results.push(row);
     console.log(JSON.stringify(row));
@@ -128,6 +172,7 @@ try {
 } finally {
   raw.disconnect();
   await strata.close();
+  await strataPerKey.close();
   await tier.close();
   await topology.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { createRedisClient } from '../src/redis/connection.js';
 import { adminClient } from '../src/redis/localTopology.js';
 import { RedisTier } from '../src/tiers/redis.js';
-import { isStrataError } from '../src/errors.js';
+import { ErrorCode, isStrataError } from '../src/errors.js';
 import { useRedisTopology } from './support/redis.js';
 
 const topology = useRedisTopology('standalone');
@@ -166,6 +166,45 @@ describe('RedisTier on a standalone server', () => {
     }
   });
 
+  it('sends the reads of one tick as one MGET (a key of another type reads as a miss), and one GET each with coalescing off', async () => {
+    const client = admin();
+    await client.connect();
+    const calls = async (command: string) => {
+      const info = await client.info('commandstats');
+      return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+    };
+    const values = Array.from({ length: 40 }, (_, i) => randomBytes(32 + i));
+    await tier.setMany(values.map((bytes, i) => ({ key: `tick:${i}`, bytes, hardExpiresAt: Date.now() + 60_000 })));
+    await client.hset('strata-test:tick:hash', 'f', 'v');
+    const keys = [...values.map((_, i) => `tick:${i}`), 'tick:absent', 'tick:hash'];
+    const [mgetBefore, getBefore] = [await calls('mget'), await calls('get')];
+    const read = await Promise.all(keys.map((key) => tier.get(key)));
+    assert.equal((await calls('mget')) - mgetBefore, 1, 'one MGET for the tick');
+    assert.equal((await calls('get')) - getBefore, 0, 'no single GET');
+    values.forEach((bytes, i) => assert.deepEqual(Buffer.from(read[i] as Uint8Array), bytes));
+    assert.equal(read[40], undefined);
+    assert.equal(read[41], undefined);
+
+    const perKey = new RedisTier(createRedisClient({ url: (await topology()).url, keyPrefix: 'strata-test:' }), { coalesceReads: false });
+    try {
+      const [mgetAt, getAt] = [await calls('mget'), await calls('get')];
+      const again = await Promise.all(keys.map((key) => perKey.get(key)));
+      assert.equal((await calls('mget')) - mgetAt, 0);
+      assert.equal((await calls('get')) - getAt, keys.length);
+      assert.deepEqual(again, read);
+      assert.equal(perKey.stats().wrongTypeKeys, 1, 'a single GET still sees WRONGTYPE');
+    } finally {
+      await perKey.close();
+      client.disconnect();
+    }
+    const connection = createRedisClient({ url: (await topology()).url });
+    assert.throws(
+      () => new RedisTier(connection, { coalesceReads: 'yes' as unknown as boolean }),
+      (err: unknown) => isStrataError(err, ErrorCode.INVALID_OPTION),
+    );
+    await connection.close();
+  });
+
   it('opens the breaker while the server is down, fails fast, and closes after it is back', async () => {
     const t = await topology();
     const node = t.nodes[0]!;
@@ -175,6 +214,10 @@ describe('RedisTier on a standalone server', () => {
     await t.kill(node.name);
 
     const codes = new Set<string>();
+    // Reads of one tick share an MGET: each of them fails on its own, with a StrataError.
+    for (const outcome of await Promise.allSettled(Array.from({ length: 8 }, (_, i) => tier.get(`survivor-${i}`)))) {
+      codes.add(outcome.status === 'fulfilled' ? 'ok' : isStrataError(outcome.reason) ? outcome.reason.code : 'other');
+    }
     for (let i = 0; i < 20; i++) {
       await tier.get('survivor').then(
         () => codes.add('ok'),

@@ -73,15 +73,22 @@ function l2(raw: unknown): Summary | undefined {
       if (median === undefined || !Array.isArray(range)) return point(median);
       return { median, min: num(range[0]) ?? median, max: num(range[1]) ?? median };
     };
-    const throughput = (who: string, name: string, field: string): Comparison => ({
+    const throughput = (who: string, name: string, field: string, peer = 'raw'): Comparison => ({
       name,
       unit: 'ops/s',
       lowerIsBetter: false,
       strata: { label: who === 'tier' ? 'Strata RedisTier.get' : 'Strata get', value: point(num(path(row, who, 'opsPerSec'))) },
-      peers: [{ label: RAW, value: point(num(path(row, 'raw', 'opsPerSec'))), ratio: ratio(field) }],
+      peers: [{ label: peer === 'raw' ? RAW : 'raw ioredis, reads of a tick as one MGET', value: point(num(path(row, peer, 'opsPerSec'))), ratio: ratio(field) }],
     });
     summary.comparisons.push(throughput('strata', `L2 get throughput through the API (L1 off)${label}`, 'throughputRatio'));
     if (isObject(row.tier)) summary.comparisons.push(throughput('tier', `L2 get throughput, Redis tier alone${label}`, 'tierThroughputRatio'));
+    // Older result files have neither: Strata sent one GET per read then.
+    if (isObject(row.strataPerKeyGet)) {
+      summary.comparisons.push(throughput('strataPerKeyGet', `L2 get throughput through the API, coalescing off (one GET per read)${label}`, 'perKeyGetThroughputRatio'));
+    }
+    if (isObject(row.rawCoalesced)) {
+      summary.comparisons.push(throughput('strata', `L2 get throughput through the API against a raw client coalescing the same way${label}`, 'vsRawCoalescedRatio', 'rawCoalesced'));
+    }
     const p99 = num(row.p99Ratio);
     summary.comparisons.push({
       name: `L2 get sequential p99 (L1 off)${label}`,
