@@ -13,10 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import calculateSlot from 'cluster-key-slot';
 import { decodeEntry } from '../src/codec/envelope.js';
-import { createRedisClient, createStrata, type Strata } from '../src/index.js';
+import { createRedisClient, createStrata, RedisTier, type RedisConnection, type Strata } from '../src/index.js';
 import { buildIoredisClient } from '../src/redis/connection.js';
 import { resolveRedisConfig } from '../src/redis/redisConfig.js';
-import { adminCommand, LOCAL_SENTINEL_MASTER, startLocalTopology, waitForClusterHealthy, type LocalTopology } from '../src/redis/localTopology.js';
+import { adminClient, adminCommand, LOCAL_SENTINEL_MASTER, startLocalTopology, waitForClusterHealthy, type LocalTopology } from '../src/redis/localTopology.js';
 import { compareRounds, spreadOf } from './lib/compare.js';
 import { log, newResult, RESULTS_DIR } from './lib/suite.js';
 import type { SuiteResult } from './report/types.js';
@@ -50,8 +50,12 @@ export interface ClientRun {
 
 export interface KillRun {
   topology: FailoverTopology;
-  /** From the kill until the replica reported itself master (ROLE), polled every 50 ms. */
+  /** From the kill until the replica reported itself master (ROLE), polled every `PROMOTION_POLL_MS`. */
   promotedMs: number | undefined;
+  /** From the kill until Strata's Cluster connection had its slot map on the promoted replica (`onRecovery`); Cluster only. */
+  strataSawTakeoverMs: number | undefined;
+  /** From the kill until that connection saw every other master serve again (they answer CLUSTERDOWN until gossip tells them). */
+  strataSawSettledMs: number | undefined;
   strata: ClientRun;
   raw: ClientRun;
 }
@@ -157,16 +161,32 @@ async function sentinelVictim(topology: LocalTopology): Promise<Victim> {
   };
 }
 
-/** Resolves to the time (performance.now) a replica of the victim first answers ROLE as master. */
+/** How often the replicas are asked for their ROLE after the kill: the promotion time is this precise. */
+const PROMOTION_POLL_MS = 10;
+
+/**
+ * Resolves to the time (performance.now) a replica of the victim first answers ROLE as master: every replica is asked
+ * every `PROMOTION_POLL_MS` on a connection kept open (a connection per ask cost a few ms each), opened again when it
+ * was closed (Sentinel disconnects the clients of the replica it promotes).
+ */
 async function watchPromotion(victim: Victim, stop: () => boolean): Promise<number | undefined> {
-  while (!stop()) {
-    for (const port of victim.replicaPorts) {
-      const role = await adminCommand(port, 'ROLE').catch(() => undefined);
-      if (Array.isArray(role) && role[0] === 'master') return performance.now();
+  const clients = victim.replicaPorts.map((port) => adminClient(port));
+  const ask = async (i: number) => {
+    if (clients[i]!.status === 'end') clients[i] = adminClient(victim.replicaPorts[i]!);
+    const client = clients[i]!;
+    if (client.status === 'wait') await client.connect();
+    return client.call('ROLE');
+  };
+  try {
+    while (!stop()) {
+      const roles = await Promise.all(clients.map((_, i) => ask(i).catch(() => undefined)));
+      if (roles.some((role) => Array.isArray(role) && role[0] === 'master')) return performance.now();
+      await sleep(PROMOTION_POLL_MS);
     }
-    await sleep(50);
+    return undefined;
+  } finally {
+    for (const c of clients) c.disconnect();
   }
-  return undefined;
 }
 
 /** Keys whose full Redis key the victim owns: `${base}${n}` for increasing n. */
@@ -192,9 +212,13 @@ async function timedWrites(keys: Generator<string>, writes: WriteLog, running: (
   }
 }
 
-/** Strata with its defaults (only L3 off: the disk plays no part in a Redis failover). */
-function strataOn(url: string): Strata {
-  return createStrata({ prefix: PREFIX, l2: url, l3: false });
+/**
+ * Strata with its defaults (only L3 off: the disk plays no part in a Redis failover). The L2 tier is built here, as
+ * `createStrata` builds it from a URL, to hear when its connection saw a replica take over (`onRecovery`).
+ */
+function strataOn(url: string): { cache: Strata; connection: RedisConnection } {
+  const connection = createRedisClient(url);
+  return { cache: createStrata({ prefix: PREFIX, l2: new RedisTier(connection), l3: false }), connection };
 }
 
 async function strataLoad(cache: Strata, victim: Victim, writes: WriteLog, running: () => boolean): Promise<void> {
@@ -316,7 +340,14 @@ async function rejoin(topology: LocalTopology, kind: FailoverTopology, victim: V
 /** One kill under load; with `rejoin`, the killed node is restarted and rejoins before it returns. */
 async function killOnce(topology: LocalTopology, kind: FailoverTopology, round: number, quick: boolean, rejoinAfter: boolean): Promise<KillRun> {
   const victim = kind === 'cluster' ? await clusterVictim(topology, round) : await sentinelVictim(topology);
-  const cache = strataOn(topology.url);
+  const { cache, connection } = strataOn(topology.url);
+  let takeoverAt: number | undefined;
+  let settledAt: number | undefined;
+  connection.onRecovery((recovery) => {
+    if (recovery.kind !== 'failover') return;
+    if (takeoverAt === undefined) takeoverAt = performance.now();
+    if (recovery.settled && settledAt === undefined) settledAt = performance.now();
+  });
   const raw = buildIoredisClient(resolveRedisConfig(topology.url));
   raw.on('error', () => undefined);
   const strataWrites = new WriteLog();
@@ -342,11 +373,13 @@ async function killOnce(topology: LocalTopology, kind: FailoverTopology, round: 
   const run: KillRun = {
     topology: kind,
     promotedMs: promotedAt === undefined ? undefined : Math.round(promotedAt - killedAt),
+    strataSawTakeoverMs: takeoverAt === undefined ? undefined : Math.round(takeoverAt - killedAt),
+    strataSawSettledMs: settledAt === undefined ? undefined : Math.round(settledAt - killedAt),
     strata: { ...strataWrites.summary(killedAt), callerErrors: strataWrites.callerErrors, acknowledged: strataWrites.acknowledged.size, lost: lost.strata },
     raw: { ...rawWrites.summary(killedAt), callerErrors: rawWrites.callerErrors, acknowledged: rawWrites.acknowledged.size, lost: lost.raw },
   };
   log(
-    `failover ${kind} kill ${round + 1}: promoted ${run.promotedMs} ms; Strata writes back ${run.strata.recoveryMs} ms, caller errors ${run.strata.callerErrors}, ` +
+    `failover ${kind} kill ${round + 1}: promoted ${run.promotedMs} ms; ${kind === 'cluster' ? `Strata saw the takeover ${run.strataSawTakeoverMs} ms (settled ${run.strataSawSettledMs} ms), ` : ''}Strata writes back ${run.strata.recoveryMs} ms, caller errors ${run.strata.callerErrors}, ` +
       `lost ${run.strata.lost}/${run.strata.acknowledged}, relapses ${run.strata.afterRecovery.failed}/${run.strata.afterRecovery.ok + run.strata.afterRecovery.failed}; raw ioredis back ${run.raw.recoveryMs} ms, errors ${run.raw.callerErrors}, lost ${run.raw.lost}/${run.raw.acknowledged}`,
   );
   if (rejoinAfter) await rejoin(topology, kind, victim);
@@ -420,10 +453,10 @@ export function failoverResult(runs: readonly KillRun[], options: FailoverOption
   }
   result.raw = { kills: runs };
   result.notes.push(
-    'Recovery: from the SIGKILL until the first write of the killed master\'s keys (started after the kill) that reached Redis: for Strata, setWithInfo lists l2. Promotion: when a replica first answered ROLE as master (polled every 50 ms); the bound counts from the kill, so Redis\'s own promotion time is part of it. Writes failed after recovery are counted over the next 2 s (1 s with --quick).',
-    'On the Cluster the promoted replica has no replica of its own until the old master rejoins, so a replicated write (WAIT 1) to that shard waits its full replica timeout, and the commands queued behind it on the same node connection reach their soft timeout: that is where Strata\'s lag behind the promotion and its failed writes after recovery come from (the raw client has no soft timeout and waits instead).',
+    `Recovery: from the SIGKILL until the first write of the killed master's keys (started after the kill) that reached Redis: for Strata, setWithInfo lists l2. Promotion: when a replica first answered ROLE as master (polled every ${PROMOTION_POLL_MS} ms); the bound counts from the kill, so Redis's own promotion time is part of it. Writes failed after recovery are counted over the next 2 s (1 s with --quick).`,
+    'Cluster, per kill: "Strata saw the takeover" is when Strata\'s connection had its slot map on the promoted replica (its failover watch asks the failed master\'s replicas for CLUSTER SLOTS every 20 ms and loads the map from the one that took over); "settled" is when every other master served again (until gossip tells them of the promotion they answer CLUSTERDOWN, tens of ms). The L2 breaker is probed at both. After the takeover, replicated writes to the promoted shard skip WAIT (no replica to acknowledge until the old master rejoins), so they no longer hold its connection.',
     'Lost writes: every key written with replication confirmed (Strata: setWithInfo replicated; raw: WAIT 1 ≥ 1) is read back from Redis on a fresh connection after the load stops; missing or different values count.',
-    'Peers: the raw ioredis client is built by createRedisClient, so it has the same slot refresh, retry and reconnect settings as Strata; errors thrown at it are what a caller without Strata would see. BentoCache, cacheable and cache-manager are not run here: none takes a Cluster or Sentinel connection in the form this bench drives (their Redis drivers take one ioredis/keyv instance; their failover behaviour would be ioredis\'s, shown by the raw client).',
+    'Peers: the raw ioredis client is built by buildIoredisClient, so it has the same slot refresh, retry and reconnect settings as Strata (but not the failover watch, the ended-client revival or the breaker of createRedisClient and the L2 tier); errors thrown at it are what a caller without Strata would see. BentoCache, cacheable and cache-manager are not run here: none takes a Cluster or Sentinel connection in the form this bench drives (their Redis drivers take one ioredis/keyv instance; their failover behaviour would be ioredis\'s, shown by the raw client).',
     'The machine is shared (2 cores, other engineers running work): the figures spread; the median and the worst kill are both reported.',
   );
   return result;

@@ -5,6 +5,7 @@ import { createRedisClient, type RedisConnection } from '../src/redis/connection
 import { adminCommand, waitForClusterHealthy } from '../src/redis/localTopology.js';
 import { RedisMonitor } from '../src/redis/monitor.js';
 import { RedisTier } from '../src/tiers/redis.js';
+import type { Cluster } from 'ioredis';
 import { failoverUnderLoad, useRedisTopology } from './support/redis.js';
 
 const topology = useRedisTopology('cluster');
@@ -242,6 +243,67 @@ describe('RedisTier on a 3+3 Redis Cluster', () => {
         if (acknowledged !== undefined) await new Promise((r) => setTimeout(r, 200));
       }
       assert.equal(acknowledged, undefined, 'a replicated write is acknowledged again after the rejoin');
+    });
+
+    it('routes a killed master\'s slots to the promoted replica as soon as it takes over, and lets the breaker try at once', async () => {
+      const t = await topology();
+      const until = async (what: string, check: () => Promise<boolean> | boolean, ms = 30_000) => {
+        for (const deadline = Date.now() + ms; !(await check()); ) {
+          if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      const key = 'takeover:k';
+      const slot = calculateSlot(`strata:${key}`);
+      const slots = (await adminCommand(seed, 'CLUSTER', 'SLOTS')) as Array<[number, number, [string, number], ...Array<[string, number]>]>;
+      const range = slots.find(([start, end]) => start <= slot && slot <= end)!;
+      const victimPort = Number(range[2][1]);
+      const replicaPorts = range.slice(3).map((r) => Number((r as [string, number])[1]));
+      assert.ok(replicaPorts.length > 0, 'the shard has a replica');
+      const victim = t.nodes.find((n) => n.port === victimPort)!;
+      // An open period far longer than any failover: only the takeover report can let the breaker try again.
+      const connection = createRedisClient({ url: t.url, keyPrefix: 'strata:' });
+      const lonely = new RedisTier(connection, { breaker: { failureThreshold: 1, openDurationMs: 600_000 }, writeRetries: 0 });
+      const reports: unknown[] = [];
+      connection.onRecovery((recovery) => reports.push(recovery));
+      try {
+        await until('the first write', () => lonely.set(key, Buffer.from('before'), Date.now() + 60_000).then(() => true, () => false));
+        await t.kill(victim.name);
+        await until('the breaker opening', async () => {
+          await lonely.set(key, Buffer.from('during'), Date.now() + 60_000).catch(() => undefined);
+          return lonely.breaker.state === 'open';
+        });
+        const rejectedBefore = lonely.stats().circuitRejections;
+        let promoted: number | undefined;
+        await until('a replica taking over', async () => {
+          for (const port of replicaPorts) {
+            const role = (await adminCommand(port, 'ROLE').catch(() => undefined)) as unknown[] | undefined;
+            if (role?.[0] === 'master') promoted = port;
+          }
+          return promoted !== undefined;
+        });
+        await until('the connection reporting the takeover', () => connection.recoveryStats().takeovers > 0);
+        const client = connection.client as Cluster;
+        assert.equal(client.slots[slot]?.[0], `127.0.0.1:${promoted}`, 'the slot map names the promoted replica');
+        assert.deepEqual(reports[0], { kind: 'failover', failed: `127.0.0.1:${victimPort}`, master: `127.0.0.1:${promoted}`, settled: false });
+        assert.notEqual(lonely.breaker.state, 'open', 'the breaker tries again without waiting out its open period');
+        await lonely.set(key, Buffer.from('after'), Date.now() + 60_000);
+        assert.equal(String(await adminCommand(promoted as number, 'GET', `strata:${key}`)), 'after');
+        assert.equal(lonely.stats().circuitRejections, rejectedBefore, 'the write after the takeover was not refused');
+
+        // The promoted replica has no replica of its own: a replicated write is refused without sending WAIT, which
+        // could only time out while holding the node's connection.
+        assert.equal(connection.promotedWithoutReplica(`strata:${key}`), true);
+        const waits = async () => Number(/cmdstat_wait:calls=(\d+)/.exec(String(await adminCommand(promoted as number, 'INFO', 'commandstats')))?.[1] ?? 0);
+        const waitsBefore = await waits();
+        await assert.rejects(lonely.set(key, Buffer.from('replicated'), Date.now() + 60_000, { replicas: 1 }), /acknowledged by 0 of 1/);
+        assert.equal(await waits(), waitsBefore);
+        assert.equal(lonely.stats().unacknowledgedWrites, 1);
+      } finally {
+        await lonely.close();
+        await t.restart(victim.name);
+        await waitForClusterHealthy(t.serverPorts);
+      }
     });
   });
 });

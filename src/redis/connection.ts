@@ -1,4 +1,6 @@
+import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { ClusterFailoverWatch, type FailoverWatchStats } from './failoverWatch.js';
 import { resolveRedisConfig, type RedisConnectionOptions, type RedisMode, type ResolvedRedisConfig } from './redisConfig.js';
 
 /** The outcome of the last periodic PING. */
@@ -23,7 +25,46 @@ export interface RedisConnection {
   /** The masters: every cluster master, or the one client. */
   masters(): Redis[];
   healthCheck(): RedisHealthCheck;
+  /**
+   * Subscribes to "Redis may be writable again" (see `RedisRecovery`); returns the unsubscribe function. The L2 tier
+   * lets its circuit breaker try at once instead of waiting out its open period.
+   */
+  onRecovery(listener: (recovery: RedisRecovery) => void): () => void;
+  /**
+   * Whether the Cluster master serving `key` (the full Redis key) is a replica that took over a failed master while this connection
+   * watched (see `RedisRecovery`) and the client's slot map still lists no replica for it: a WAIT there can only time
+   * out. False whenever that is not known (no Cluster, no takeover seen, or a replica listed again).
+   */
+  promotedWithoutReplica(key: string): boolean;
+  /** What `onRecovery` listeners were told, and the work done to find out. */
+  recoveryStats(): RedisRecoveryStats;
   close(): Promise<void>;
+}
+
+/**
+ * `failover`: a Cluster master's connection failed and a replica now serves its slots; the client's slot map was
+ * updated before this is reported (twice, see `settled`). `reconnected`: a single client (standalone or Sentinel) is ready again after losing
+ * its connection (with Sentinel, possibly to a newly promoted master).
+ */
+export type RedisRecovery =
+  | {
+      kind: 'failover';
+      /** The failed master, `host:port`. */
+      failed: string;
+      /** The node that serves its slots now. */
+      master: string;
+      /**
+       * false: reported as soon as the promoted replica said so (the other masters may still answer CLUSTERDOWN until
+       * gossip reaches them, tens of ms); true: reported again once every other master serves again.
+       */
+      settled: boolean;
+    }
+  | { kind: 'reconnected' };
+
+/** The Cluster failover watches (see `ClusterFailoverWatch`; zeros without a Cluster), and the reconnects reported. */
+export interface RedisRecoveryStats extends FailoverWatchStats {
+  /** `reconnected` recoveries reported. */
+  reconnects: number;
 }
 
 /**
@@ -34,6 +75,9 @@ export interface RedisConnection {
 function reconnectDelay(times: number): number {
   return Math.min(times * 50, 250);
 }
+
+/** See `buildIoredisClient`. */
+const CLUSTER_RETRY_DELAY_MS = 20;
 
 function commonOptions(config: ResolvedRedisConfig): RedisOptions {
   return {
@@ -57,8 +101,13 @@ export function buildIoredisClient(config: ResolvedRedisConfig): Redis | Cluster
       scaleReads: 'master',
       enableAutoPipelining: true,
       clusterRetryStrategy: reconnectDelay,
-      retryDelayOnFailover: 100,
-      retryDelayOnClusterDown: 100,
+      // A command that met a closed node connection or CLUSTERDOWN is retried this much later (after a slot map
+      // refresh): at 100 ms, the writes in flight when a replica took over waited up to 100 ms more for their retry.
+      retryDelayOnFailover: CLUSTER_RETRY_DELAY_MS,
+      retryDelayOnClusterDown: CLUSTER_RETRY_DELAY_MS,
+      // Every retry counts as a redirection: enough of them to outlast the L2 soft timeout (500 ms by default) at this
+      // pace, so a command stays in the retry queue until the soft timeout rather than failing a little before it.
+      maxRedirections: 32,
       retryDelayOnTryAgain: 100,
       slotsRefreshTimeout: Math.max(1000, config.connectTimeoutMs),
       // After a failover the promoted replica is found without waiting for a MOVED reply.
@@ -96,6 +145,13 @@ class IoredisConnection implements RedisConnection {
   private closing = false;
   /** Revivals since the client was last ready, for their back-off. */
   private revivals = 0;
+  /** A single client lost its connection and has not been ready since. */
+  private disconnected = false;
+  private readonly recoveryListeners = new Set<(recovery: RedisRecovery) => void>();
+  private readonly failoverWatch: ClusterFailoverWatch | undefined;
+  private reconnects = 0;
+  /** Masters (`host:port`) that took over a failed master's slots, until the slot map lists a replica for them. */
+  private readonly promoted = new Set<string>();
 
   constructor(config: ResolvedRedisConfig) {
     this.mode = config.mode;
@@ -107,8 +163,22 @@ class IoredisConnection implements RedisConnection {
     });
     this.client.on('ready', () => {
       this.revivals = 0;
+      if (!this.disconnected) return;
+      this.disconnected = false;
+      this.reconnects++;
+      this.report({ kind: 'reconnected' });
     });
     this.client.on('end', () => this.revive());
+    if (this.client instanceof Cluster) {
+      this.failoverWatch = new ClusterFailoverWatch(this.client, (failed, master, settled) => {
+        this.promoted.add(master);
+        this.report({ kind: 'failover', failed, master, settled });
+      });
+    } else {
+      this.client.on('close', () => {
+        this.disconnected = true;
+      });
+    }
     if (config.healthCheckIntervalMs > 0) {
       this.timer = setInterval(() => void this.ping(), config.healthCheckIntervalMs);
       this.timer.unref();
@@ -140,6 +210,32 @@ class IoredisConnection implements RedisConnection {
     timer.unref();
   }
 
+  onRecovery(listener: (recovery: RedisRecovery) => void): () => void {
+    this.recoveryListeners.add(listener);
+    return () => this.recoveryListeners.delete(listener);
+  }
+
+  promotedWithoutReplica(key: string): boolean {
+    if (this.promoted.size === 0 || !(this.client instanceof Cluster)) return false;
+    const owners = this.client.slots[calculateSlot(key)];
+    if (owners === undefined || !this.promoted.has(owners[0] as string)) return false;
+    if (owners.length > 1) {
+      // A replica is listed again (the old master rejoined): WAIT can be acknowledged.
+      this.promoted.delete(owners[0] as string);
+      return false;
+    }
+    return true;
+  }
+
+  recoveryStats(): RedisRecoveryStats {
+    const watch = this.failoverWatch?.stats() ?? { watches: 0, polls: 0, slotMapLoads: 0, takeovers: 0, settled: 0 };
+    return { ...watch, reconnects: this.reconnects };
+  }
+
+  private report(recovery: RedisRecovery): void {
+    for (const listener of this.recoveryListeners) listener(recovery);
+  }
+
   masters(): Redis[] {
     return this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
   }
@@ -151,6 +247,7 @@ class IoredisConnection implements RedisConnection {
   async close(): Promise<void> {
     this.closing = true;
     if (this.timer !== undefined) clearInterval(this.timer);
+    this.failoverWatch?.stop();
     await this.client.quit().catch(() => undefined);
     // QUIT leaves ioredis's Sentinel failover watchers connected; disconnect() is what stops them.
     this.client.disconnect();

@@ -24,9 +24,18 @@ export type CircuitStateListener = (to: CircuitState, from: CircuitState) => voi
 const DEFAULTS = { failureThreshold: 5, windowMs: 10_000, openDurationMs: 100, halfOpenTrials: 1 };
 
 /**
+ * What `admit()` hands out and `settle` takes back: the breaker's state generation when the call was admitted. Every
+ * state change (and `probe()`) starts a new generation, and an outcome counts only in the generation it was admitted
+ * in, so a call that was already in flight when the circuit changed state does not decide the new state.
+ */
+export type Admission = number;
+
+/**
  * Closed: calls pass and failures are counted. `failureThreshold` failures within `windowMs` open it.
  * Open: calls reject at once with CIRCUIT_OPEN for `openDurationMs`, then it turns half-open.
  * Half-open: up to `halfOpenTrials` calls pass; one failure re-opens it, `halfOpenTrials` successes close it.
+ * `probe()` (the resource says it is back, e.g. a Redis failover completed) turns an open circuit half-open at once.
+ * A call's outcome counts only if the circuit has not changed state since the call was admitted (see `Admission`).
  */
 export class CircuitBreaker {
   private readonly failureThreshold: number;
@@ -40,6 +49,8 @@ export class CircuitBreaker {
   /** Times of recent failures, oldest first, at most `failureThreshold` of them. */
   private failures: number[] = [];
   private openedAt = 0;
+  /** Bumped by every state change and probe: outcomes of calls admitted under an older one are not counted. */
+  private generation = 0;
   private trialsStarted = 0;
   private trialsSucceeded = 0;
   private readonly listeners = new Set<CircuitStateListener>();
@@ -94,20 +105,39 @@ export class CircuitBreaker {
    * The allocation-free form of `execute` for hot paths: `admit()` says whether a call may start (undefined = no,
    * and it is counted as rejected); the caller then reports its outcome once with `settle`.
    */
-  admit(): CircuitState | undefined {
+  admit(): Admission | undefined {
     const state = this.state;
     if (state === 'open' || (state === 'half-open' && this.trialsStarted >= this.halfOpenTrials)) {
       this.rejected++;
       return undefined;
     }
     if (state === 'half-open') this.trialsStarted++;
-    return state;
+    return this.generation;
   }
 
-  /** Reports the outcome of an admitted call: `err` undefined for a success. */
-  settle(admittedIn: CircuitState, err: unknown): void {
+  /**
+   * Reports the outcome of an admitted call: `err` undefined for a success. It is ignored when the circuit changed
+   * state since the call was admitted: a call stuck in a client's retry queue through an outage and failing after the
+   * recovery says nothing about the recovered resource (it used to re-open a circuit that had just closed).
+   */
+  settle(admittedIn: Admission, err: unknown): void {
+    if (admittedIn !== this.generation) return;
     if (err !== undefined && this.isFailure(err)) this.recordFailure();
-    else this.recordSuccess(admittedIn);
+    else this.recordSuccess();
+  }
+
+  /**
+   * The protected resource reports it may be back (a Cluster replica took over the failed master's slots, or the
+   * client reconnected): an open circuit turns half-open now instead of at the end of its open period, and a half-open
+   * one admits a fresh set of trials (the current trial may be waiting in the client's retry queue). No effect when
+   * closed. Returns whether the state or the trial budget changed.
+   */
+  probe(): boolean {
+    const state = this.state;
+    if (state === 'closed') return false;
+    if (state === 'open') this.transition('half-open');
+    else this.startGeneration();
+    return true;
   }
 
   /** The error a call gets while the circuit is open. */
@@ -115,8 +145,8 @@ export class CircuitBreaker {
     return new StrataError(ErrorCode.CIRCUIT_OPEN, `${this.name} is failing: circuit open, call not attempted`);
   }
 
-  private recordSuccess(stateAtStart: CircuitState): void {
-    if (this.current !== 'half-open' || stateAtStart !== 'half-open') return;
+  private recordSuccess(): void {
+    if (this.current !== 'half-open') return;
     this.trialsSucceeded++;
     if (this.trialsSucceeded >= this.halfOpenTrials) this.transition('closed');
   }
@@ -144,8 +174,13 @@ export class CircuitBreaker {
     if (from === to) return;
     this.current = to;
     this.failures = [];
+    this.startGeneration();
+    for (const listener of this.listeners) listener(to, from);
+  }
+
+  private startGeneration(): void {
+    this.generation++;
     this.trialsStarted = 0;
     this.trialsSucceeded = 0;
-    for (const listener of this.listeners) listener(to, from);
   }
 }
