@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { createStrata, type Strata, type StrataOptions } from '../src/index.js';
 import { coalesceEvents } from '../src/sync/coalesceEvents.js';
 import { FillGuard } from '../src/sync/fillGuard.js';
+import { InvalidationLog } from '../src/sync/invalidationLog.js';
 import { useRedisTopology } from './support/redis.js';
 
 const open: Strata[] = [];
@@ -102,6 +103,29 @@ describe('races between a change and copies of the older value', () => {
     const entries = (await redis.xrange(`${prefix}:log`, '-', '+')).map(([, fields]) => fields[fields.indexOf('e') + 1] as string);
     const sets = entries.map((e) => JSON.parse(e) as { type: string; keys?: string[] }).filter((e) => e.type === 'set');
     assert.deepEqual(sets.map((e) => [...(e.keys ?? [])].sort()), [['k0', 'k1', 'k2', 'k3', 'k4']]);
+  });
+});
+
+describe('the log connection', () => {
+  it('an append is not held up by a command in flight on the shared auto-pipelined client', async () => {
+    const { url } = await topology();
+    const prefix = freshPrefix();
+    const shared = new Redis(url, { enableAutoPipelining: true });
+    clients.push(shared);
+    const log = new InvalidationLog(shared, prefix, { apply: async () => undefined, dropAll: async () => undefined, loadTags: () => undefined }, undefined, { blockMs: 100 });
+    await log.start();
+    const order: string[] = [];
+    // Occupies the shared client's one pipeline in flight for 2 s (nothing is ever pushed to this list).
+    const blocked = shared.blpop(`${prefix}:never`, 2).then(() => order.push('blocking command'));
+    await new Promise((r) => setImmediate(r));
+    await log.publish({ type: 'keys', namespace: 'default', className: 'default', keys: ['k'], at: Date.now() });
+    order.push('append');
+    await blocked;
+    await log.close();
+    assert.deepEqual(order, ['append', 'blocking command']);
+    assert.equal(log.stats().published, 1);
+    const entries = await shared.xrange(`${prefix}:log`, '-', '+');
+    assert.ok(entries.some(([, fields]) => (fields[fields.indexOf('e') + 1] ?? '').includes('"keys":["k"]')));
   });
 });
 

@@ -53,7 +53,7 @@ export function createStrata(options: StrataOptions = {}): Strata {
     // The log reports outages through `sync` stats and the tier's own errors; its retries need no listener.
     log.on('error', () => undefined);
     log.on('applied', (info) => {
-      if (stack.listenerCount('sync:applied') > 0) stack.emit('sync:applied', { event: info.event, lagMs: info.lagMs, id: info.id });
+      if (stack.listenerCount('sync:applied') > 0) stack.emit('sync:applied', { event: info.event, lagMs: info.lagMs, id: info.id, readAt: info.readAt });
     });
     stack.coherence = {
       log,

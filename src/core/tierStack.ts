@@ -47,7 +47,7 @@ export interface StrataEvents {
    * Another instance's event was applied here; `lagMs` is from its publication to now (the propagation delay), `id`
    * its stream id (whose first part is the Redis server's time of the append).
    */
-  'sync:applied': [info: { event: ReplicatedEvent; lagMs: number; id: string }];
+  'sync:applied': [info: { event: ReplicatedEvent; lagMs: number; id: string; readAt: number }];
   /** A warm-up copied a batch of hot keys from Redis into L1. */
   'warm:progress': [progress: WarmProgress];
   /** A warm-up finished (or stopped at its deadline). */

@@ -62,7 +62,7 @@ export interface InvalidationLogStats {
 
 export interface InvalidationLogEvents {
   /** A remote event was applied to the local tiers. */
-  applied: [info: { id: string; event: ReplicatedEvent; lagMs: number }];
+  applied: [info: { id: string; event: ReplicatedEvent; lagMs: number; readAt: number }];
   /** Local copies were dropped: events may have been missed (`trimmed`) or none could be proven applied (`unknown-start`). */
   repaired: [info: { reason: 'trimmed' | 'unknown-start' }];
   /** Redis failed a log operation; the log keeps retrying. */
@@ -94,7 +94,8 @@ function sleep(ms: number): Promise<void> {
 /**
  * The replicated invalidation log (DESIGN.md, decision 4): a Redis Stream `{prefix}:log` every instance appends
  * to and tails with `XREAD BLOCK` on a connection of its own (a blocking read on the shared auto-pipelined client
- * would hold up every command queued behind it). Tag times are also kept in the hash `{prefix}:tags`, so an instance
+ * would hold up every command queued behind it), and appends on another (on the shared client an append waits for
+ * the next auto-pipeline flush and for the pipeline in flight to its node). Tag times are also kept in the hash `{prefix}:tags`, so an instance
  * that starts knows every tag invalidation without replaying the stream.
  *
  * Gap freedom: the last applied id is persisted in the meta store. Before reading on from an id after a restart, a
@@ -108,6 +109,10 @@ export class InvalidationLog extends EventEmitter<InvalidationLogEvents> {
   private readonly tagsKey: string;
   private readonly metaKey: string;
   private readonly reader: Client;
+  /** Appends (and tag times) go on a connection of their own, written at once. */
+  private readonly writer: Client;
+  /** Batches being appended (awaited by `close`). */
+  private readonly appending = new Set<Promise<void>>();
   private readonly pending: ReplicatedEvent[] = [];
   /** Events published in the current tick, appended together when it ends. */
   private batch: Array<{ event: ReplicatedEvent; done: () => void }> = [];
@@ -122,7 +127,7 @@ export class InvalidationLog extends EventEmitter<InvalidationLogEvents> {
   private isReady = false;
 
   constructor(
-    private readonly client: Client,
+    client: Client,
     keyPrefix: string,
     private readonly handlers: LogHandlers,
     private readonly meta: LogMetaStore | undefined,
@@ -145,6 +150,11 @@ export class InvalidationLog extends EventEmitter<InvalidationLogEvents> {
     this.reader = client instanceof Cluster ? client.duplicate(undefined, { enableAutoPipelining: false, redisOptions: { ...client.options.redisOptions, ...override } }) : (client as Redis).duplicate(override);
     this.reader.on('error', (error: unknown) => {
       this.connected = false;
+      if (this.listenerCount('error') > 0) this.emit('error', error);
+    });
+    // Same timeouts and retries as the shared client (a failed append is kept for a retry), written at once.
+    this.writer = client instanceof Cluster ? client.duplicate(undefined, { enableAutoPipelining: false, redisOptions: { ...client.options.redisOptions, enableAutoPipelining: false } }) : (client as Redis).duplicate({ enableAutoPipelining: false });
+    this.writer.on('error', (error: unknown) => {
       if (this.listenerCount('error') > 0) this.emit('error', error);
     });
   }
@@ -191,7 +201,10 @@ export class InvalidationLog extends EventEmitter<InvalidationLogEvents> {
   private async publishBatch(): Promise<void> {
     const batch = this.batch;
     this.batch = [];
-    await Promise.all(coalesceEvents(batch.map((b) => b.event)).map((event) => this.publishOne(event)));
+    const appended = Promise.all(coalesceEvents(batch.map((b) => b.event)).map((event) => this.publishOne(event))).then(() => undefined);
+    this.appending.add(appended);
+    await appended;
+    this.appending.delete(appended);
     for (const b of batch) b.done();
   }
 
@@ -211,13 +224,13 @@ export class InvalidationLog extends EventEmitter<InvalidationLogEvents> {
     if (event.type === 'tags') {
       const args: string[] = [];
       for (const tag of event.tags) args.push(tag, String(event.at));
-      await this.client.eval(RECORD_TAGS, 1, this.tagsKey, ...args);
+      await this.writer.eval(RECORD_TAGS, 1, this.tagsKey, ...args);
     }
     return this.appendRaw(JSON.stringify(event));
   }
 
   private async appendRaw(payload: string): Promise<string> {
-    return (await this.client.call('XADD', this.logKey, 'MAXLEN', '~', this.options.maxLen, '*', 'o', this.instanceId, 't', String(wallClock()), 'e', payload)) as string;
+    return (await this.writer.call('XADD', this.logKey, 'MAXLEN', '~', this.options.maxLen, '*', 'o', this.instanceId, 't', String(wallClock()), 'e', payload)) as string;
   }
 
   private async flushPending(): Promise<void> {
@@ -267,13 +280,14 @@ export class InvalidationLog extends EventEmitter<InvalidationLogEvents> {
         const reply = await this.reader.call('XREAD', 'COUNT', this.options.batchSize, 'BLOCK', this.options.blockMs, 'STREAMS', this.logKey, this.lastId as string);
         this.connected = true;
         failures = 0;
+        const readAt = wallClock();
         const entries = entriesOf(reply);
         this.counters.behind = entries.length;
         // Started together: each event's in-memory part (dropping L1 copies) runs before anything is awaited, so one
         // event's L2/L3 calls never hold up the next one's L1 drop.
         await Promise.all(
           entries.map(async ([id, fields]) => {
-            await this.applyEntry(id, fields);
+            await this.applyEntry(id, fields, readAt);
             this.counters.behind--;
           }),
         );
@@ -295,7 +309,7 @@ export class InvalidationLog extends EventEmitter<InvalidationLogEvents> {
     }
   }
 
-  private async applyEntry(id: string, fields: string[]): Promise<void> {
+  private async applyEntry(id: string, fields: string[], readAt: number): Promise<void> {
     let origin: string | undefined;
     let publishedAt = 0;
     let payload: string | undefined;
@@ -313,7 +327,7 @@ export class InvalidationLog extends EventEmitter<InvalidationLogEvents> {
     this.counters.applied++;
     this.counters.lastAppliedAt = Math.round(now);
     this.counters.lagMs = Math.max(0, now - publishedAt);
-    if (this.listenerCount('applied') > 0) this.emit('applied', { id, event, lagMs: this.counters.lagMs });
+    if (this.listenerCount('applied') > 0) this.emit('applied', { id, event, lagMs: this.counters.lagMs, readAt });
   }
 
   private async persist(force: boolean): Promise<void> {
@@ -351,9 +365,13 @@ export class InvalidationLog extends EventEmitter<InvalidationLogEvents> {
   /** Stops tailing, publishes what is pending if Redis takes it, and persists the last applied id. */
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.batch.length > 0) await this.publishBatch();
+    await Promise.all(this.appending);
     if (this.pending.length > 0) await this.flushPending().catch(() => undefined);
     this.closed = true;
     this.reader.disconnect();
+    await this.writer.quit().catch(() => undefined);
+    this.writer.disconnect();
     await this.tailing?.catch(() => undefined);
     await this.persist(true);
   }
