@@ -110,7 +110,7 @@ type PipelineReplies = Array<[Error | null, unknown]>;
 /** A single-key read waiting for its reply; the reads of one tick go out together (see `coalesceReads`). */
 interface PendingRead {
   readonly key: string;
-  readonly admitted: CircuitState;
+  readonly admitted: NonNullable<ReturnType<CircuitBreaker['admit']>>;
   readonly read: ((bytes: Uint8Array | undefined) => unknown) | undefined;
   readonly failed: ((error: unknown) => unknown) | undefined;
   readonly resolve: (value: unknown) => void;
