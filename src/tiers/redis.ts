@@ -252,13 +252,16 @@ export class RedisTier implements ByteTier {
     else settleWith(pending.resolve, pending.reject, pending.read, bytes);
   }
 
+  /** A read whose GET or MGET failed: counted, then settled as the caller's `failed` says (or rejected). */
   private readFailedIn(pending: PendingRead, err: unknown): void {
     if (isWrongType(err)) {
       this.readDone(pending, 'wrongtype');
       return;
     }
     this.breaker.settle(pending.admitted, err);
-    this.readFailed(err, pending.resolve, pending.reject, pending.failed);
+    const error = this.failed('GET', err);
+    if (pending.failed === undefined) pending.reject(error);
+    else settleWith(pending.resolve, pending.reject, pending.failed, error);
   }
 
   /** A read not attempted: the tier is closed, the key is not one, or the circuit is open. */
@@ -272,12 +275,6 @@ export class RedisTier implements ByteTier {
     }
     if (failed === undefined) return Promise.reject(error);
     return new Promise<T>((resolve, reject) => settleWith(resolve, reject, failed, error));
-  }
-
-  private readFailed<T>(err: unknown, resolve: (value: T) => void, reject: (error: unknown) => void, failed: ((error: unknown) => T) | undefined): void {
-    const error = this.failed('GET', err);
-    if (failed === undefined) reject(error);
-    else settleWith(resolve, reject, failed, error);
   }
 
   /**
