@@ -17,3 +17,19 @@ describe('strata bench cluster --instances', () => {
     await assert.rejects(bench.run(['cluster', 'l1', '--instances', '3']), invalid(/cluster suite alone/));
   });
 });
+
+describe('strata bench cluster --rate / --seconds', () => {
+  it('rejects a sweep that is not a list of positive rates or closed', async () => {
+    await assert.rejects(bench.run(['cluster', '--rate', '100,fast']), invalid(/comma-separated list/));
+    await assert.rejects(bench.run(['cluster', '--rate', '0,100']), invalid(/positive ops per second/));
+    await assert.rejects(bench.run(['cluster', '--rate', '']), invalid(/got ''/));
+    await assert.rejects(bench.run(['cluster', '--rate', '100,,closed']), invalid(/comma-separated list/));
+  });
+
+  it('takes --seconds as a positive length, with --rate only, for the cluster suite alone', async () => {
+    await assert.rejects(bench.run(['cluster', '--rate', '100', '--seconds', '0']), invalid(/positive number of seconds/));
+    await assert.rejects(bench.run(['cluster', '--rate', '100', '--seconds', 'x']), invalid(/positive number of seconds/));
+    await assert.rejects(bench.run(['cluster', '--seconds', '5']), invalid(/give --rate too/));
+    await assert.rejects(bench.run(['l1', '--rate', '100']), invalid(/cluster suite alone/));
+  });
+});
