@@ -1,7 +1,7 @@
 // Whole-policy simulators over dense key ids (LIRS, CLOCK-Pro, ARC, S3-FIFO, each alone and with a TinyLFU-style
-// frequency filter), replayed on the reference rows of bench/results/traces.json, which gives the rows, LRU and
-// OPT. They back revision 5 of docs/adr-l1-window-adaptation.md; none of them is used by the tier.
-// Usage (from bench/): npx tsx policy-sims.ts [--traces-dir /work/shared/traces] [--only lirs,arc,s3,clockpro]
+// frequency filter; LeCaR), replayed on the reference rows of bench/results/traces.json, which gives the rows, LRU
+// and OPT. They back revision 5 of docs/adr-l1-window-adaptation.md; none of them is used by the tier.
+// Usage (from bench/): npx tsx policy-sims.ts [--traces-dir /work/shared/traces] [--only lirs,arc,s3,clockpro,lecar]
 // Prints per variant: mean share of the LRU→OPT gap closed, worst points vs LRU, each row's share, and the
 // sliding-working-set spec of test/traceReplay.test.ts as points vs LRU at capacities 50 / 100 / 200.
 import { readFileSync } from 'node:fs';
@@ -565,6 +565,106 @@ function clockPro(coldStart: number, nonResident: number): Policy {
   };
 }
 
+/**
+ * LeCaR (Vietri et al. 2018): two experts, LRU and LFU (least frequent resident, least recent on a tie). Each
+ * eviction follows one of them at random by weight and goes to that expert's history (FIFO, `history` × capacity);
+ * a miss found in an expert's history multiplies its weight by exp(-rate × 0.005^(age / capacity)).
+ */
+function lecar(rate: number, history: number): Policy {
+  const CACHE = 0;
+  return (capacity, keys) => {
+    const lists = new Lists(keys, 3);
+    const frequency = new Int32Array(keys);
+    const lastUse = new Int32Array(keys);
+    const evictedAt = new Int32Array(keys);
+    const heap = new Int32Array(capacity + 1);
+    const position = new Int32Array(keys).fill(-1);
+    let heapSize = 0;
+    let clock = 0;
+    let random = 12345;
+    let weightLru = 0.5;
+    const discount = Math.pow(0.005, 1 / capacity);
+    const less = (a: number, b: number): boolean =>
+      frequency[a]! < frequency[b]! || (frequency[a] === frequency[b] && lastUse[a]! < lastUse[b]!);
+    const swap = (i: number, j: number): void => {
+      const a = heap[i]!;
+      const b = heap[j]!;
+      heap[i] = b;
+      heap[j] = a;
+      position[b] = i;
+      position[a] = j;
+    };
+    const siftUp = (start: number): void => {
+      for (let i = start; i > 0 && less(heap[i]!, heap[(i - 1) >> 1]!); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
+    };
+    const siftDown = (start: number): void => {
+      for (let i = start; ; ) {
+        let m = i;
+        for (const c of [2 * i + 1, 2 * i + 2]) if (c < heapSize && less(heap[c]!, heap[m]!)) m = c;
+        if (m === i) return;
+        swap(i, m);
+        i = m;
+      }
+    };
+    const heapRemove = (x: number): void => {
+      const i = position[x]!;
+      heapSize--;
+      if (i !== heapSize) swap(i, heapSize);
+      position[x] = -1;
+      if (i < heapSize) {
+        siftUp(i);
+        siftDown(i);
+      }
+    };
+    const nextRandom = (): number => {
+      random ^= random << 13;
+      random ^= random >>> 17;
+      random ^= random << 5;
+      return (random >>> 0) / 2 ** 32;
+    };
+    return (x) => {
+      clock++;
+      const w = lists.where[x];
+      if (w === CACHE) {
+        lists.moveTail(x, CACHE);
+        frequency[x]!++;
+        lastUse[x] = clock;
+        siftDown(position[x]!);
+        return true;
+      }
+      if (w === -1) frequency[x] = 0;
+      else {
+        const penalty = Math.exp(-rate * Math.pow(discount, clock - evictedAt[x]!));
+        const lru = w === 1 ? weightLru * penalty : weightLru;
+        const lfu = w === 2 ? (1 - weightLru) * penalty : 1 - weightLru;
+        weightLru = lru / (lru + lfu);
+        lists.remove(x);
+      }
+      if (lists.size[CACHE]! >= capacity) {
+        const byLru = nextRandom() < weightLru;
+        const v = byLru ? lists.head(CACHE) : heap[0]!;
+        lists.remove(v);
+        heapRemove(v);
+        const h = byLru ? 1 : 2;
+        lists.pushTail(v, h);
+        evictedAt[v] = clock;
+        if (lists.size[h]! > capacity * history) {
+          const oldest = lists.head(h);
+          lists.remove(oldest);
+          frequency[oldest] = 0;
+        }
+      }
+      frequency[x]!++;
+      lastUse[x] = clock;
+      lists.pushTail(x, CACHE);
+      heap[heapSize] = x;
+      position[x] = heapSize++;
+      siftUp(heapSize - 1);
+      return false;
+    };
+  };
+}
+
 const variants: Array<[family: string, label: string, policy: Policy]> = [
   ['lirs', 'LIRS 1% HIR, non-resident <= 1x', lirs(0.01, 1)],
   ...[0.01, 0.05, 0.1, 0.2, 0.3].map((h): [string, string, Policy] => ['lirs', `LIRS ${h * 100}% HIR, non-resident <= 2x`, lirs(h, 2)]),
@@ -580,6 +680,7 @@ const variants: Array<[family: string, label: string, policy: Policy]> = [
   ...(['promote', 'ghost'] as const).flatMap((r) =>
     [0.1, 0.2].map((s): [string, string, Policy] => ['s3', `S3-FIFO + sketch '${r}', small ${s * 100}%`, s3fifo(s, 1, r)]),
   ),
+  ...[0.45, 0.1].flatMap((r) => [1, 0.5].map((h): [string, string, Policy] => ['lecar', `LeCaR (LRU/LFU) rate ${r}, history ${h}x`, lecar(r, h)])),
 ];
 
 interface Row {
