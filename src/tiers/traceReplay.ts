@@ -50,13 +50,17 @@ export async function readTrace(path: string, format: TraceFormat): Promise<KeyT
   return parser.finish(path);
 }
 
-/** Replays `trace` through a `MemoryTier` of `capacity` entries (weight 1 each); a miss inserts the key. Returns the hit ratio. */
-export function replayTrace(trace: KeyTrace, capacity: number, policy: 'tinylfu' | 'lru'): number {
+/**
+ * Replays `trace` through a `MemoryTier` of `capacity` entries (weight 1 each); a miss inserts the key. Returns the hit ratio.
+ * `partition` names the tier partition, which seeds the frequency sketch's key hashes: replaying under several names
+ * shows how much of a policy's figure is the luck of one hash seed.
+ */
+export function replayTrace(trace: KeyTrace, capacity: number, policy: 'tinylfu' | 'lru', partition = 'trace'): number {
   if (!Number.isSafeInteger(capacity) || capacity < 1) {
     throw new StrataError(ErrorCode.INVALID_OPTION, `trace capacity must be a positive integer, got ${String(capacity)}`);
   }
   const tier = new MemoryTier<boolean>({ maxBytes: capacity, maxEntryBytes: 1, policy });
-  const cache = tier.partition('trace');
+  const cache = tier.partition(partition);
   const names = new Array<string>(trace.distinctKeys);
   for (let id = 0; id < names.length; id++) names[id] = String(id);
   const requests = trace.requests;
