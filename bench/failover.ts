@@ -48,6 +48,21 @@ export interface ClientRun {
   lost: number;
 }
 
+/** Strata reads of keys on the masters that were not killed (Cluster only), through an L2-only class. */
+export interface HealthyShardReads {
+  /** Reads started after the kill and done before Strata's writes to the killed shard recovered. */
+  outage: ReadTally;
+  /** Reads before the kill: the same reads with every shard up. */
+  beforeKill: ReadTally;
+}
+
+/** Reads in a window: how many L2 answered, and how long the others took (a refused read takes no time, a timed-out one the soft timeout). */
+export interface ReadTally {
+  answered: number;
+  total: number;
+  unansweredMs: number;
+}
+
 export interface KillRun {
   topology: FailoverTopology;
   /** From the kill until the replica reported itself master (ROLE), polled every `PROMOTION_POLL_MS`. */
@@ -58,6 +73,8 @@ export interface KillRun {
   strataSawSettledMs: number | undefined;
   strata: ClientRun;
   raw: ClientRun;
+  /** Cluster only: whether the shards that were not killed kept answering Strata from L2. */
+  healthyShardReads?: HealthyShardReads;
 }
 
 /** The failure detection settings of the local topologies (src/redis/localTopology.ts). */
@@ -212,16 +229,56 @@ async function timedWrites(keys: Generator<string>, writes: WriteLog, running: (
   }
 }
 
+/** A class with no L1, so every read of it is an L2 read (the healthy-shard reads). */
+const L2_ONLY_CLASS = 'l2_only';
+/** Keys read on the shards that were not killed. */
+const HEALTHY_KEYS = 200;
+
 /**
- * Strata with its defaults (only L3 off: the disk plays no part in a Redis failover). The L2 tier is built here, as
- * `createStrata` builds it from a URL, to hear when its connection saw a replica take over (`onRecovery`).
+ * Strata with its defaults (only L3 off: the disk plays no part in a Redis failover), plus an L2-only class for the
+ * healthy-shard reads. The L2 tier is built here, as `createStrata` builds it from a URL, to hear when its connection
+ * saw a replica take over (`onRecovery`).
  */
 function strataOn(url: string): { cache: Strata; connection: RedisConnection } {
   const connection = createRedisClient(url);
-  return { cache: createStrata({ prefix: PREFIX, l2: new RedisTier(connection), l3: false }), connection };
+  const classes = { [L2_ONLY_CLASS]: { tiers: ['l2' as const], ttl: '1h' } };
+  return { cache: createStrata({ prefix: PREFIX, l2: new RedisTier(connection), l3: false, classes }), connection };
 }
 
-async function strataLoad(cache: Strata, victim: Victim, writes: WriteLog, running: () => boolean): Promise<void> {
+/** When each healthy-shard read started and whether L2 answered it (an L2-only class: undefined means L2 did not). */
+class ReadLog {
+  readonly events: Array<{ start: number; end: number; answered: boolean }> = [];
+
+  /** Reads started at or after `from` and done before `to`. */
+  tally(from: number, to: number): ReadTally {
+    const within = this.events.filter((e) => e.start >= from && e.end < to);
+    const unanswered = within.filter((e) => !e.answered);
+    return { answered: within.length - unanswered.length, total: within.length, unansweredMs: Math.round(unanswered.reduce((s, e) => s + e.end - e.start, 0)) };
+  }
+}
+
+/**
+ * Writes `HEALTHY_KEYS` keys that the victim does not own, then reads them round robin while the run lasts: the
+ * share L2 answers during the outage is what a failed shard costs the others.
+ */
+async function healthyShardReads(cache: Strata, victim: Victim, reads: ReadLog, running: () => boolean): Promise<void> {
+  const keys: string[] = [];
+  for (let n = 0; keys.length < HEALTHY_KEYS; n++) if (!victim.owns(`${PREFIX}:default:${L2_ONLY_CLASS}:h:${n}`)) keys.push(`h:${n}`);
+  await Promise.all(keys.map((key) => cache.set(key, { key }, { class: L2_ONLY_CLASS })));
+  for (let n = 0; running(); n++) {
+    const start = performance.now();
+    let answered = false;
+    try {
+      answered = (await cache.get(keys[n % keys.length] as string, { class: L2_ONLY_CLASS })) !== undefined;
+    } catch {
+      // A caller error: counted by the other loops' figures, here only as not answered.
+    }
+    reads.events.push({ start, end: performance.now(), answered });
+    await sleep(PAUSE_MS);
+  }
+}
+
+async function strataLoad(cache: Strata, victim: Victim, writes: WriteLog, reads: ReadLog | undefined, running: () => boolean): Promise<void> {
   const plain = ownedKeys(victim, `${PREFIX}:default:products:`, 'p:');
   const plainLoop = () => timedWrites(plain, writes, running, async (key) => (await cache.setWithInfo(key, { key }, { class: 'products' })).tiers.includes('l2'));
   const replicatedLoop = async () => {
@@ -248,7 +305,7 @@ async function strataLoad(cache: Strata, victim: Victim, writes: WriteLog, runni
       await sleep(PAUSE_MS);
     }
   };
-  await Promise.all([plainLoop(), plainLoop(), replicatedLoop(), readLoop()]);
+  await Promise.all([plainLoop(), plainLoop(), replicatedLoop(), readLoop(), reads === undefined ? undefined : healthyShardReads(cache, victim, reads, running)]);
 }
 
 async function rawLoad(client: ReturnType<typeof buildIoredisClient>, victim: Victim, writes: WriteLog, running: () => boolean): Promise<void> {
@@ -352,8 +409,10 @@ async function killOnce(topology: LocalTopology, kind: FailoverTopology, round: 
   raw.on('error', () => undefined);
   const strataWrites = new WriteLog();
   const rawWrites = new WriteLog();
+  const healthyReads = kind === 'cluster' ? new ReadLog() : undefined;
   let running = true;
-  const loads = Promise.all([strataLoad(cache, victim, strataWrites, () => running), rawLoad(raw, victim, rawWrites, () => running)]);
+  const startedAt = performance.now();
+  const loads = Promise.all([strataLoad(cache, victim, strataWrites, healthyReads, () => running), rawLoad(raw, victim, rawWrites, () => running)]);
   await sleep(quick ? 700 : 1500);
   await topology.kill(victim.name);
   const killedAt = performance.now();
@@ -378,9 +437,17 @@ async function killOnce(topology: LocalTopology, kind: FailoverTopology, round: 
     strata: { ...strataWrites.summary(killedAt), callerErrors: strataWrites.callerErrors, acknowledged: strataWrites.acknowledged.size, lost: lost.strata },
     raw: { ...rawWrites.summary(killedAt), callerErrors: rawWrites.callerErrors, acknowledged: rawWrites.acknowledged.size, lost: lost.raw },
   };
+  if (healthyReads !== undefined) {
+    run.healthyShardReads = {
+      outage: healthyReads.tally(killedAt, strataWrites.recoveredAt(killedAt) ?? Infinity),
+      beforeKill: healthyReads.tally(startedAt, killedAt),
+    };
+  }
+  const healthy = run.healthyShardReads;
   log(
     `failover ${kind} kill ${round + 1}: promoted ${run.promotedMs} ms; ${kind === 'cluster' ? `Strata saw the takeover ${run.strataSawTakeoverMs} ms (settled ${run.strataSawSettledMs} ms), ` : ''}Strata writes back ${run.strata.recoveryMs} ms, caller errors ${run.strata.callerErrors}, ` +
-      `lost ${run.strata.lost}/${run.strata.acknowledged}, relapses ${run.strata.afterRecovery.failed}/${run.strata.afterRecovery.ok + run.strata.afterRecovery.failed}; raw ioredis back ${run.raw.recoveryMs} ms, errors ${run.raw.callerErrors}, lost ${run.raw.lost}/${run.raw.acknowledged}`,
+      `lost ${run.strata.lost}/${run.strata.acknowledged}, relapses ${run.strata.afterRecovery.failed}/${run.strata.afterRecovery.ok + run.strata.afterRecovery.failed}; ` +
+      `${healthy === undefined ? '' : `healthy-shard L2 reads answered during the outage ${healthy.outage.answered}/${healthy.outage.total} (unanswered ones took ${healthy.outage.unansweredMs} ms); `}raw ioredis back ${run.raw.recoveryMs} ms, errors ${run.raw.callerErrors}, lost ${run.raw.lost}/${run.raw.acknowledged}`,
   );
   if (rejoinAfter) await rejoin(topology, kind, victim);
   return run;
@@ -447,6 +514,16 @@ export function failoverResult(runs: readonly KillRun[], options: FailoverOption
     result.figures[`${kind}:callerErrors`] = callerErrors;
     result.figures[`${kind}:acknowledgedWrites`] = mine.reduce((s, r) => s + r.strata.acknowledged, 0);
     result.figures[`${kind}:lostWrites`] = lost;
+    const healthy = mine.map((r) => r.healthyShardReads).filter((h): h is HealthyShardReads => h !== undefined);
+    if (healthy.length > 0) {
+      const answered = healthy.reduce((s, h) => s + h.outage.answered, 0);
+      const total = healthy.reduce((s, h) => s + h.outage.total, 0);
+      result.figures[`${kind}:healthyShardReadsDuringOutage`] = total;
+      result.figures[`${kind}:healthyShardReadsAnsweredDuringOutage`] = answered;
+      result.figures[`${kind}:healthyShardReadsAnsweredShare`] = total === 0 ? 'none' : Math.round((answered / total) * 1000) / 1000;
+      result.figures[`${kind}:healthyShardReadsUnansweredMs`] = healthy.reduce((s, h) => s + h.outage.unansweredMs, 0);
+      result.figures[`${kind}:healthyShardReadsAnsweredSharePerKill`] = healthy.map((h) => (h.outage.total === 0 ? 'none' : (h.outage.answered / h.outage.total).toFixed(3))).join(', ');
+    }
     result.figures[`${kind}:raw:recoveryMedianMs`] = median(recovery('raw'));
     result.figures[`${kind}:raw:callerErrors`] = mine.reduce((s, r) => s + r.raw.callerErrors, 0);
     result.figures[`${kind}:raw:lostWrites`] = mine.reduce((s, r) => s + r.raw.lost, 0);
@@ -455,6 +532,7 @@ export function failoverResult(runs: readonly KillRun[], options: FailoverOption
   result.notes.push(
     `Recovery: from the SIGKILL until the first write of the killed master's keys (started after the kill) that reached Redis: for Strata, setWithInfo lists l2. Promotion: when a replica first answered ROLE as master (polled every ${PROMOTION_POLL_MS} ms); the bound counts from the kill, so Redis's own promotion time is part of it. Writes failed after recovery are counted over the next 2 s (1 s with --quick).`,
     'Cluster, per kill: "Strata saw the takeover" is when Strata\'s connection had its slot map on the promoted replica (its failover watch asks the failed master\'s replicas for CLUSTER SLOTS every 20 ms and loads the map from the one that took over); "settled" is when every other master served again (until gossip tells them of the promotion they answer CLUSTERDOWN, tens of ms). The L2 breaker is probed at both. After the takeover, replicated writes to the promoted shard skip WAIT (no replica to acknowledge until the old master rejoins), so they no longer hold its connection.',
+    `Healthy-shard reads (Cluster): ${HEALTHY_KEYS} keys on the masters that were not killed, written before the kill and read round robin through a class without L1, so a read is answered only if L2 answered it; the share is over the reads started after the kill and done before Strata's writes to the killed shard came back (the outage). The reads are sequential: a refused read returns at once, one that waits for a timeout takes up to 500 ms, so the time the unanswered reads took is reported beside the count. Before per-master breakers, the killed shard's failures opened the one L2 breaker and these reads were refused with it.`,
     'Lost writes: every key written with replication confirmed (Strata: setWithInfo replicated; raw: WAIT 1 ≥ 1) is read back from Redis on a fresh connection after the load stops; missing or different values count.',
     'Peers: the raw ioredis client is built by buildIoredisClient, so it has the same slot refresh, retry and reconnect settings as Strata (but not the failover watch, the ended-client revival or the breaker of createRedisClient and the L2 tier); errors thrown at it are what a caller without Strata would see. BentoCache, cacheable and cache-manager are not run here: none takes a Cluster or Sentinel connection in the form this bench drives (their Redis drivers take one ioredis/keyv instance; their failover behaviour would be ioredis\'s, shown by the raw client).',
     'The machine is shared (2 cores, other engineers running work): the figures spread; the median and the worst kill are both reported.',
