@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { BreakerPerNode } from '../src/resilience/breakerPerNode.js';
 import { CircuitBreaker } from '../src/resilience/circuitBreaker.js';
 import { isStrataError } from '../src/errors.js';
 
@@ -134,5 +135,64 @@ describe('CircuitBreaker', () => {
     assert.equal(breaker.state, 'closed');
     await assert.rejects(breaker.execute(fail));
     assert.equal(breaker.state, 'closed', 'one new failure of two');
+  });
+});
+
+describe('BreakerPerNode', () => {
+  const failOn = (breaker: CircuitBreaker, times: number) => Promise.all(Array.from({ length: times }, () => breaker.execute(fail).catch(() => undefined)));
+
+  it('opens one node\'s breaker without touching the others, and sums up their states', async () => {
+    const c = clock();
+    const live = new Set(['a:1', 'b:2']);
+    const set = new BreakerPerNode((node) => new CircuitBreaker({ failureThreshold: 2, openDurationMs: 500, now: c.now, name: node ?? 'all' }), () => live);
+    const a = set.of('a:1');
+    const b = set.of('b:2');
+    assert.notEqual(a, b);
+    assert.equal(set.of('a:1'), a, 'one breaker per node, made once');
+    assert.equal(set.of(undefined), set.fallback, 'an unknown node uses the fallback');
+    assert.deepEqual(set.states(), { 'a:1': 'closed', 'b:2': 'closed' });
+    assert.equal(set.state(), 'closed');
+
+    await failOn(a, 2);
+    assert.deepEqual(set.states(), { 'a:1': 'open', 'b:2': 'closed' });
+    assert.equal(set.state(), 'half-open', 'partly refused');
+    assert.equal(await b.execute(succeed), 'ok');
+    await assert.rejects(a.execute(succeed), (err: unknown) => isStrataError(err, 'CIRCUIT_OPEN'));
+    await failOn(b, 2);
+    assert.equal(set.state(), 'open', 'every node refused');
+    assert.equal(set.rejected(), 1);
+
+    set.probe();
+    assert.deepEqual(set.states(), { 'a:1': 'half-open', 'b:2': 'half-open' });
+  });
+
+  it('drops the breakers of nodes that left, keeping their rejections counted', async () => {
+    const live = new Set(['a:1', 'b:2']);
+    const set = new BreakerPerNode((node) => new CircuitBreaker({ failureThreshold: 1, openDurationMs: 60_000, name: node ?? 'all' }), () => live);
+    const a = set.of('a:1');
+    set.of('b:2');
+    await failOn(a, 1);
+    await a.execute(succeed).catch(() => undefined);
+    assert.equal(set.rejected(), 1);
+    // a:1 failed over to c:3: its slots now name the new master.
+    live.delete('a:1');
+    live.add('c:3');
+    const c = set.of('c:3');
+    assert.equal(c.state, 'closed');
+    assert.deepEqual(Object.keys(set.states()).sort(), ['b:2', 'c:3']);
+    assert.equal(set.rejected(), 1, 'a dropped breaker\'s rejections still count');
+    live.delete('b:2');
+    set.prune();
+    assert.deepEqual(Object.keys(set.states()), ['c:3']);
+  });
+
+  it('uses one shared breaker for every node', async () => {
+    const shared = new CircuitBreaker({ failureThreshold: 1 });
+    const set = new BreakerPerNode(() => new CircuitBreaker(), () => new Set(['a:1']), shared);
+    assert.equal(set.of('a:1'), shared);
+    assert.equal(set.of(undefined), shared);
+    await failOn(shared, 1);
+    assert.deepEqual(set.states(), { '*': 'open' });
+    assert.equal(set.state(), 'open');
   });
 });

@@ -5,6 +5,7 @@ import { createRedisClient, type RedisConnection } from '../src/redis/connection
 import { adminCommand, waitForClusterHealthy } from '../src/redis/localTopology.js';
 import { RedisMonitor } from '../src/redis/monitor.js';
 import { RedisTier } from '../src/tiers/redis.js';
+import { ErrorCode, isStrataError } from '../src/errors.js';
 import type { Cluster } from 'ioredis';
 import { failoverUnderLoad, useRedisTopology } from './support/redis.js';
 
@@ -271,7 +272,7 @@ describe('RedisTier on a 3+3 Redis Cluster', () => {
         await t.kill(victim.name);
         await until('the breaker opening', async () => {
           await lonely.set(key, Buffer.from('during'), Date.now() + 60_000).catch(() => undefined);
-          return lonely.breaker.state === 'open';
+          return lonely.stats().breakers[`127.0.0.1:${victimPort}`] === 'open';
         });
         const rejectedBefore = lonely.stats().circuitRejections;
         let promoted: number | undefined;
@@ -286,7 +287,8 @@ describe('RedisTier on a 3+3 Redis Cluster', () => {
         const client = connection.client as Cluster;
         assert.equal(client.slots[slot]?.[0], `127.0.0.1:${promoted}`, 'the slot map names the promoted replica');
         assert.deepEqual(reports[0], { kind: 'failover', failed: `127.0.0.1:${victimPort}`, master: `127.0.0.1:${promoted}`, settled: false });
-        assert.notEqual(lonely.breaker.state, 'open', 'the breaker tries again without waiting out its open period');
+        assert.equal(lonely.stats().breakers[`127.0.0.1:${victimPort}`], undefined, 'the failed master\'s breaker is dropped with it');
+        assert.notEqual(lonely.stats().breaker, 'open', 'L2 tries again without waiting out the open period');
         await lonely.set(key, Buffer.from('after'), Date.now() + 60_000);
         assert.equal(String(await adminCommand(promoted as number, 'GET', `strata:${key}`)), 'after');
         assert.equal(lonely.stats().circuitRejections, rejectedBefore, 'the write after the takeover was not refused');
@@ -302,6 +304,99 @@ describe('RedisTier on a 3+3 Redis Cluster', () => {
       } finally {
         await lonely.close();
         await t.restart(victim.name);
+        await waitForClusterHealthy(t.serverPorts);
+      }
+    });
+
+    it('refuses only the failed master\'s keys: the other shards keep answering from L2 until the takeover, then the shard is back', async () => {
+      const t = await topology();
+      const slots = (await adminCommand(seed, 'CLUSTER', 'SLOTS')) as Array<[number, number, [string, number], ...Array<[string, number]>]>;
+      const ownerOf = (key: string) => {
+        const slot = calculateSlot(`strata:${key}`);
+        return Number(slots.find(([start, end]) => start <= slot && slot <= end)![2][1]);
+      };
+      const masters = [...new Set(slots.map((r) => Number(r[2][1])))].sort((a, b) => a - b);
+      assert.equal(masters.length, 3);
+      const victimPort = masters[0] as number;
+      const victim = t.nodes.find((n) => n.port === victimPort)!;
+      const replicaPorts = [...new Set(slots.filter((r) => Number(r[2][1]) === victimPort).flatMap((r) => r.slice(3).map((n) => Number((n as [string, number])[1]))))];
+      assert.ok(replicaPorts.length > 0, 'the shard has a replica');
+      // Four keys per master, and a getMany batch spanning all three.
+      const keysOf = new Map<number, string[]>(masters.map((port) => [port, []]));
+      for (let i = 0; [...keysOf.values()].some((keys) => keys.length < 4); i++) {
+        const keys = keysOf.get(ownerOf(`shard:${i}`)) as string[];
+        if (keys.length < 4) keys.push(`shard:${i}`);
+      }
+      const victimKeys = keysOf.get(victimPort) as string[];
+      const healthyKeys = masters.filter((p) => p !== victimPort).flatMap((p) => keysOf.get(p) as string[]);
+
+      // The breakers' clock stands still: an open circuit stays open until the test moves it (or a takeover probes
+      // it), so what is refused does not depend on how fast this machine is. No replica fails over on its own and the
+      // healthy masters keep serving with a shard down, so the outage lasts until the test ends it.
+      let now = 1_000_000;
+      const connection = createRedisClient({ url: t.url, keyPrefix: 'strata:' });
+      const sharded = new RedisTier(connection, { timeoutMs: 300, replicaWaitTimeoutMs: 5_000, writeRetries: 0, breaker: { failureThreshold: 3, openDurationMs: 1_000, now: () => now } });
+      const restore: Array<() => Promise<unknown>> = [];
+      try {
+        await Promise.all(t.serverPorts.map((p) => adminCommand(p, 'CONFIG', 'SET', 'cluster-require-full-coverage', 'no')));
+        restore.push(() => Promise.all(t.serverPorts.map((p) => adminCommand(p, 'CONFIG', 'SET', 'cluster-require-full-coverage', 'yes').catch(() => undefined))));
+        await Promise.all(replicaPorts.map((p) => adminCommand(p, 'CONFIG', 'SET', 'cluster-replica-no-failover', 'yes')));
+        restore.push(() => Promise.all(replicaPorts.map((p) => adminCommand(p, 'CONFIG', 'SET', 'cluster-replica-no-failover', 'no').catch(() => undefined))));
+        const all = [...victimKeys, ...healthyKeys];
+        // replicas: 1, so the replica that takes over holds the victim's keys.
+        await sharded.setMany(all.map((key) => ({ key, bytes: Buffer.from(`v:${key}`), hardExpiresAt: Date.now() + 600_000 })), { replicas: 1 });
+        assert.deepEqual((await sharded.getMany(all)).map((v) => Buffer.from(v as Uint8Array).toString()), all.map((k) => `v:${k}`));
+
+        await t.kill(victim.name);
+        const victimNode = `127.0.0.1:${victimPort}`;
+        for (let attempt = 0; sharded.stats().breakers[victimNode] !== 'open'; attempt++) {
+          assert.ok(attempt < 50, `the failed master's breaker opens (breakers ${JSON.stringify(sharded.stats().breakers)})`);
+          await sharded.get(victimKeys[attempt % victimKeys.length] as string).catch(() => undefined);
+        }
+
+        const before = sharded.stats();
+        for (const key of healthyKeys) assert.equal(Buffer.from((await sharded.get(key)) as Uint8Array).toString(), `v:${key}`, `${key} is read from a healthy shard`);
+        for (const key of victimKeys) await assert.rejects(sharded.get(key), (err: unknown) => isStrataError(err, ErrorCode.CIRCUIT_OPEN));
+        const during = sharded.stats();
+        assert.equal(during.hits - before.hits, healthyKeys.length, 'every healthy-shard read is an L2 hit');
+        assert.equal(during.circuitRejections - before.circuitRejections, victimKeys.length, 'only the failed shard\'s reads are refused');
+        assert.equal(during.breaker, 'half-open', 'L2 as a whole is partly available');
+        assert.equal(sharded.isHealthy(), true);
+        assert.deepEqual(
+          Object.entries(during.breakers).filter(([, state]) => state !== 'closed'),
+          [[victimNode, 'open']],
+        );
+
+        // A batch spanning every shard: the healthy shards answer, the failed shard's keys come back missing.
+        const batch = await sharded.getMany(all);
+        assert.deepEqual(
+          batch.map((v) => (v === undefined ? undefined : Buffer.from(v).toString())),
+          all.map((k) => (victimKeys.includes(k) ? undefined : `v:${k}`)),
+        );
+        // A write batch: the healthy shards take their keys, the call reports the failed shard's.
+        await assert.rejects(
+          sharded.setMany(all.map((key) => ({ key, bytes: Buffer.from(`w:${key}`), hardExpiresAt: Date.now() + 600_000 }))),
+          (err: unknown) => isStrataError(err, ErrorCode.CIRCUIT_OPEN),
+        );
+        for (const key of healthyKeys) assert.equal(String(await adminCommand(ownerOf(key), 'GET', `strata:${key}`)), `w:${key}`);
+        assert.equal(sharded.stats().breakers[victimNode], 'open', 'the healthy shards\' successes did not close the failed shard\'s breaker');
+
+        // The takeover: the connection's failover watch sees it, moves the slots and probes the breakers.
+        await adminCommand(replicaPorts[0] as number, 'CLUSTER', 'FAILOVER', 'TAKEOVER');
+        let back: unknown[] = [];
+        for (let attempt = 0; attempt < 200; attempt++) {
+          back = await Promise.all(victimKeys.map((key) => sharded.get(key).then((v) => (v === undefined ? undefined : Buffer.from(v).toString()), () => 'failed')));
+          if (back.every((v, i) => v === `v:${victimKeys[i]}`)) break;
+          await new Promise((r) => setTimeout(r, 50));
+          now += 200;
+        }
+        assert.deepEqual(back, victimKeys.map((k) => `v:${k}`), 'the failed shard\'s keys are served again after the takeover');
+        assert.equal(sharded.stats().breakers[victimNode], undefined, 'the failed master\'s breaker is dropped once it serves no slot');
+        assert.equal(sharded.stats().breaker, 'closed');
+      } finally {
+        await sharded.close();
+        await t.restart(victim.name);
+        for (const undo of restore.reverse()) await undo();
         await waitForClusterHealthy(t.serverPorts);
       }
     });

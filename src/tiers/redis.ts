@@ -2,6 +2,7 @@ import calculateSlot from 'cluster-key-slot';
 import { Cluster, type Redis } from 'ioredis';
 import { ErrorCode, StrataError, isStrataError } from '../errors.js';
 import type { RedisConnection } from '../redis/connection.js';
+import { BreakerPerNode } from '../resilience/breakerPerNode.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from '../resilience/circuitBreaker.js';
 import { endDeadline, startDeadline, timeoutError, withTimeout } from '../resilience/timeout.js';
 import type { ByteTier, ByteWrite, ByteWriteOptions, Claim, ClaimRead } from './tier.js';
@@ -19,7 +20,10 @@ export interface RedisTierOptions {
   writeRetries?: number;
   /** Retry n waits n times this long. */
   writeRetryDelayMs?: number;
-  /** The breaker's settings, or a breaker shared with other users of the same Redis. */
+  /**
+   * The breakers' settings, or one breaker shared with other users of the same Redis. On a Cluster, settings give
+   * each master its own breaker (a failed shard refuses only its own keys); a shared breaker guards every master.
+   */
   breaker?: CircuitBreakerOptions | CircuitBreaker;
   /**
    * Send the single-key reads issued in the same tick as one `MGET` (default true; a single server or Sentinel
@@ -35,7 +39,7 @@ export interface RedisTierStats {
   /** Failed calls of any kind (timeouts and circuit rejections included). */
   errors: number;
   timeouts: number;
-  /** Calls rejected at once because the circuit was open. */
+  /** Calls rejected at once because a circuit was open (every breaker's, summed). */
   circuitRejections: number;
   /** Writes and deletes given up after their retries. */
   droppedWrites: number;
@@ -43,7 +47,17 @@ export interface RedisTierStats {
   unacknowledgedWrites: number;
   /** Keys under the prefix that held another Redis type (read as misses). */
   wrongTypeKeys: number;
+  /**
+   * All of L2 in one state: `closed` when every breaker is, `open` when every breaker is (L2 refuses everything),
+   * `half-open` otherwise (a shard refused or on trial). A single server or Sentinel has one breaker: its state.
+   */
   breaker: CircuitState;
+  /**
+   * Each breaker's state: by Cluster master (`host:port`, as in the client's slot map), and `'*'` for the breaker of a
+   * single server, a Sentinel master or a shared breaker (on a Cluster, listed only while it is not closed: it guards
+   * the keys of slots whose owner is not known yet).
+   */
+  breakers: Record<string, CircuitState>;
 }
 
 const DEFAULTS = {
@@ -110,6 +124,7 @@ type PipelineReplies = Array<[Error | null, unknown]>;
 /** A single-key read waiting for its reply; the reads of one tick go out together (see `coalesceReads`). */
 interface PendingRead {
   readonly key: string;
+  readonly breaker: CircuitBreaker;
   readonly admitted: NonNullable<ReturnType<CircuitBreaker['admit']>>;
   readonly read: ((bytes: Uint8Array | undefined) => unknown) | undefined;
   readonly failed: ((error: unknown) => unknown) | undefined;
@@ -117,18 +132,27 @@ interface PendingRead {
   readonly reject: (error: unknown) => void;
 }
 
+/** The keys of one node group of a multi-key call, and what the group's call gave (see `RedisTier.perNode`). */
+type NodeOutcome<T> = { readonly indices: readonly number[] } & ({ readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: StrataError });
+
 /** The most keys one coalesced `MGET` carries; more reads in a tick go out as several. */
 const MAX_COALESCED_READS = 256;
 
 /**
  * L2: one Redis string per entry (the encoded envelope) with `PX` = hard expiry.
  * Every call goes through a circuit breaker and a soft timeout; multi-key calls are grouped by the cluster node
- * owning their slots and sent as one pipeline per node, so no command ever spans slots.
+ * owning their slots and sent as one pipeline per node, so no command ever spans slots. On a Cluster each master has
+ * its own breaker (the one of the slot's owner in the client's slot map), so a failed shard refuses only its keys.
  * The tier owns its connection: `close()` closes it.
  */
 export class RedisTier implements ByteTier {
   readonly name = 'l2' as const;
+  /**
+   * The breaker of a single server or Sentinel master, or the shared one passed in the options. On a Cluster with
+   * per-master breakers it guards only the keys of slots whose owner is not known yet (see `stats().breakers`).
+   */
   readonly breaker: CircuitBreaker;
+  private readonly breakers: BreakerPerNode;
   private readonly connection: RedisConnection;
   private readonly prefix: string;
   private readonly options: Required<Omit<RedisTierOptions, 'breaker' | 'coalesceReads'>>;
@@ -164,16 +188,45 @@ export class RedisTier implements ByteTier {
       throw new StrataError(ErrorCode.INVALID_OPTION, `RedisTier coalesceReads must be a boolean (got ${String(options.coalesceReads)})`);
     }
     this.coalesceReads = options.coalesceReads ?? true;
-    this.breaker =
-      options.breaker instanceof CircuitBreaker
-        ? options.breaker
-        : new CircuitBreaker({ name: 'Redis (L2)', isFailure: isOutage, ...options.breaker });
+    const shared = options.breaker instanceof CircuitBreaker ? options.breaker : undefined;
+    const settings = options.breaker instanceof CircuitBreaker ? undefined : options.breaker;
+    const name = settings?.name ?? 'Redis (L2)';
+    this.breakers = new BreakerPerNode(
+      (node) => new CircuitBreaker({ isFailure: isOutage, ...settings, name: node === undefined ? name : `${name} ${node}` }),
+      () => this.liveMasters(),
+      shared,
+    );
+    this.breaker = this.breakers.fallback;
     // A failover or reconnect means Redis may take writes again: try now rather than at the end of the open period.
-    connection.onRecovery(() => this.breaker.probe());
+    // Every breaker is probed (the one of the promoted master may be new; others may have opened on CLUSTERDOWN), and
+    // the failed master's is dropped once the slot map no longer names it.
+    connection.onRecovery(() => {
+      this.breakers.prune();
+      this.breakers.probe();
+    });
   }
 
   private get client(): Redis | Cluster {
     return this.connection.client;
+  }
+
+  /** The nodes serving the slot of a full Redis key, master first, from the Cluster client's slot map (undefined: not a Cluster, or not known yet). */
+  private ownersOf(fullKey: string): string[] | undefined {
+    const client = this.client;
+    return client instanceof Cluster ? client.slots[calculateSlot(fullKey)] : undefined;
+  }
+
+  /** The breaker guarding a full Redis key: its master's on a Cluster, the one breaker otherwise. */
+  private breakerOf(fullKey: string): CircuitBreaker {
+    return this.breakers.of(this.ownersOf(fullKey)?.[0]);
+  }
+
+  /** The masters in the Cluster client's slot map now (none on a single server). */
+  private liveMasters(): Set<string> {
+    const live = new Set<string>();
+    const client = this.client;
+    if (client instanceof Cluster) for (const owners of client.slots) if (owners?.[0] !== undefined) live.add(owners[0]);
+    return live;
   }
 
   /** The hot path: one promise, no async wrappers between the caller and ioredis. */
@@ -186,10 +239,13 @@ export class RedisTier implements ByteTier {
    * `read` the promise resolves with the bytes, without `failed` it rejects with the failure.
    */
   getWith<T>(key: string, read: ((bytes: Uint8Array | undefined) => T) | undefined, failed: ((error: unknown) => T) | undefined): Promise<T> {
-    const admitted = this.closed || typeof key !== 'string' || key === '' ? undefined : this.breaker.admit();
-    if (admitted === undefined) return this.refusedRead(key, failed);
+    if (this.closed || typeof key !== 'string' || key === '') return this.refusedRead(key, failed, this.breaker);
+    const fullKey = this.prefix + key;
+    const breaker = this.breakerOf(fullKey);
+    const admitted = breaker.admit();
+    if (admitted === undefined) return this.refusedRead(key, failed, breaker);
     return new Promise<T>((resolve, reject) => {
-      const pending: PendingRead = { key: this.prefix + key, admitted, read, failed, resolve: resolve as (value: unknown) => void, reject };
+      const pending: PendingRead = { key: fullKey, breaker, admitted, read, failed, resolve: resolve as (value: unknown) => void, reject };
       if (!this.coalesceReads || this.client instanceof Cluster) {
         this.sendRead(pending);
         return;
@@ -246,7 +302,7 @@ export class RedisTier implements ByteTier {
   }
 
   private readDone(pending: PendingRead, value: Buffer | null | 'wrongtype'): void {
-    this.breaker.settle(pending.admitted, undefined);
+    pending.breaker.settle(pending.admitted, undefined);
     const bytes = this.countRead(value);
     if (pending.read === undefined) pending.resolve(bytes);
     else settleWith(pending.resolve, pending.reject, pending.read, bytes);
@@ -258,20 +314,20 @@ export class RedisTier implements ByteTier {
       this.readDone(pending, 'wrongtype');
       return;
     }
-    this.breaker.settle(pending.admitted, err);
+    pending.breaker.settle(pending.admitted, err);
     const error = this.failed('GET', err);
     if (pending.failed === undefined) pending.reject(error);
     else settleWith(pending.resolve, pending.reject, pending.failed, error);
   }
 
-  /** A read not attempted: the tier is closed, the key is not one, or the circuit is open. */
-  private refusedRead<T>(key: string, failed: ((error: unknown) => T) | undefined): Promise<T> {
+  /** A read not attempted: the tier is closed, the key is not one, or the key's circuit (`breaker`) is open. */
+  private refusedRead<T>(key: string, failed: ((error: unknown) => T) | undefined, breaker: CircuitBreaker): Promise<T> {
     let error: StrataError;
     if (this.closed) error = new StrataError(ErrorCode.CLOSED, 'the Redis tier is closed');
     else if (typeof key !== 'string' || key === '') error = new StrataError(ErrorCode.INVALID_KEY, 'a tier key must be a non-empty string');
     else {
       this.counters.errors++;
-      error = this.breaker.openError();
+      error = breaker.openError();
     }
     if (failed === undefined) return Promise.reject(error);
     return new Promise<T>((resolve, reject) => settleWith(resolve, reject, failed, error));
@@ -288,43 +344,51 @@ export class RedisTier implements ByteTier {
     const fullKey = this.prefix + key;
     const claimKey = this.prefix + claim.key;
     if (client instanceof Cluster && calculateSlot(fullKey) !== calculateSlot(claimKey)) return this.get(key).then((bytes) => ({ bytes, claimed: undefined }));
-    const admittedIn = this.breaker.admit();
+    const breaker = this.breakerOf(fullKey);
+    const admittedIn = breaker.admit();
     if (admittedIn === undefined) {
       this.counters.errors++;
-      return Promise.reject(this.breaker.openError());
+      return Promise.reject(breaker.openError());
     }
     // EVAL with the text, not a script defined on the client: ioredis 6's auto-pipelining loses replies when a
     // defined script's NOSCRIPT fallback happens inside a batch.
     const call = (client as unknown as BufferEval).evalBuffer(GET_OR_CLAIM, 2, fullKey, claimKey, claim.value, claim.ttlMs);
     return withTimeout(call, this.options.timeoutMs, 'Redis GET or claim').then(
       (reply) => {
-        this.breaker.settle(admittedIn, undefined);
+        breaker.settle(admittedIn, undefined);
         if (typeof reply === 'number') return { bytes: this.countRead(null), claimed: reply === 1 };
         return { bytes: this.countRead(reply), claimed: undefined };
       },
       (err: unknown) => {
-        this.breaker.settle(admittedIn, err);
+        breaker.settle(admittedIn, err);
         throw this.failed('GET or claim', err);
       },
     );
   }
 
+  /**
+   * One pipeline per node. On a Cluster, a node whose call failed (or whose circuit is open) costs only its own keys:
+   * they come back `undefined` (counted in `errors`, not `misses`) with the other nodes' values; the call rejects
+   * only when every node's call failed (always the case on a single server, which is one node).
+   */
   async getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
     if (!Array.isArray(keys)) throw new StrataError(ErrorCode.INVALID_KEY, 'getMany needs an array of keys');
     if (keys.length === 0) return [];
     const fullKeys = keys.map((k) => this.fullKey(k));
-    const results = new Array<Uint8Array | undefined>(keys.length);
-    await this.call(`GET of ${keys.length} keys`, this.scaled(keys.length), () =>
-      this.perNode(fullKeys, async (indices, pipeline) => {
-        for (const i of indices) pipeline.getBuffer(fullKeys[i] as string);
-        const replies = await this.exec(pipeline);
-        indices.forEach((index, n) => {
-          const [err, value] = replies[n] as [Error | null, unknown];
-          if (err !== null && !isWrongType(err)) throw err;
-          results[index] = this.countRead(err === null ? (value as Buffer | null) : 'wrongtype');
-        });
-      }),
-    );
+    const outcomes = await this.perNode(`GET of ${keys.length} keys`, this.scaled(keys.length), fullKeys, fullKeys.map((_, i) => i), async (indices) => {
+      const pipeline = this.client.pipeline();
+      for (const i of indices) pipeline.getBuffer(fullKeys[i] as string);
+      const replies = await this.exec(pipeline);
+      for (const [err] of replies) if (err !== null && !isWrongType(err)) throw err;
+      return replies.map(([err, value]) => this.countRead(err === null ? (value as Buffer | null) : 'wrongtype'));
+    });
+    const results = new Array<Uint8Array | undefined>(keys.length).fill(undefined);
+    let failure: StrataError | undefined;
+    for (const outcome of outcomes) {
+      if (outcome.ok) outcome.indices.forEach((index, n) => (results[index] = outcome.value[n]));
+      else failure ??= outcome.error;
+    }
+    if (failure !== undefined && outcomes.every((o) => !o.ok)) throw failure;
     return results;
   }
 
@@ -352,40 +416,39 @@ export class RedisTier implements ByteTier {
       // Auto-pipelined like a read: no Pipeline object, and it shares a packet with the commands issued in the same
       // tick (a getOrSet's lock release goes out with its write).
       const { key, value, px } = writes[0] as (typeof writes)[number];
-      await this.write('SET', this.options.timeoutMs, async () => {
+      await this.write('SET', this.options.timeoutMs, [key], async () => {
         await (px === undefined ? this.client.set(key, value) : this.client.set(key, value, 'PX', px));
       });
       return;
     }
     const keys = writes.map((w) => w.key);
     const timeoutMs = this.scaled(writes.length) + (replicas > 0 ? this.options.replicaWaitTimeoutMs : 0);
-    await this.write(`SET of ${writes.length} keys`, timeoutMs, () =>
-      this.perNode(keys, async (indices, pipeline) => {
-        for (const i of indices) {
-          const { key, value, px } = writes[i] as (typeof writes)[number];
-          if (px === undefined) pipeline.set(key, value);
-          else pipeline.set(key, value, 'PX', px);
+    await this.write(`SET of ${writes.length} keys`, timeoutMs, keys, async (indices) => {
+      const pipeline = this.client.pipeline();
+      for (const i of indices) {
+        const { key, value, px } = writes[i] as (typeof writes)[number];
+        if (px === undefined) pipeline.set(key, value);
+        else pipeline.set(key, value, 'PX', px);
+      }
+      // WAIT in the same pipeline runs on the node that took these writes, after them. It is left out on a Cluster
+      // replica promoted by a failover until the old master rejoins as its replica: it could only time out, holding
+      // the node's connection and every command queued behind it (bench/failover.ts).
+      const wait = replicas > 0 && !this.connection.promotedWithoutReplica(keys[indices[0] as number] as string);
+      if (wait) pipeline.wait(replicas, this.options.replicaWaitTimeoutMs);
+      const replies = await this.exec(pipeline);
+      for (const [err] of replies) if (err !== null) throw err;
+      if (replicas > 0) {
+        const acknowledged = wait ? Number((replies[replies.length - 1] as [null, unknown])[1]) : 0;
+        if (acknowledged < replicas) {
+          this.counters.unacknowledgedWrites++;
+          throw new StrataError(
+            ErrorCode.TIER_FAILURE,
+            `Redis write of ${indices.length} keys acknowledged by ${acknowledged} of ${replicas} replicas within ${this.options.replicaWaitTimeoutMs} ms`,
+            { details: { acknowledged, replicas } },
+          );
         }
-        // WAIT in the same pipeline runs on the node that took these writes, after them. It is left out on a Cluster
-        // replica promoted by a failover until the old master rejoins as its replica: it could only time out, holding
-        // the node's connection and every command queued behind it (bench/failover.ts).
-        const wait = replicas > 0 && !this.connection.promotedWithoutReplica(keys[indices[0] as number] as string);
-        if (wait) pipeline.wait(replicas, this.options.replicaWaitTimeoutMs);
-        const replies = await this.exec(pipeline);
-        for (const [err] of replies) if (err !== null) throw err;
-        if (replicas > 0) {
-          const acknowledged = wait ? Number((replies[replies.length - 1] as [null, unknown])[1]) : 0;
-          if (acknowledged < replicas) {
-            this.counters.unacknowledgedWrites++;
-            throw new StrataError(
-              ErrorCode.TIER_FAILURE,
-              `Redis write of ${indices.length} keys acknowledged by ${acknowledged} of ${replicas} replicas within ${this.options.replicaWaitTimeoutMs} ms`,
-              { details: { acknowledged, replicas } },
-            );
-          }
-        }
-      }),
-    );
+      }
+    });
   }
 
   async delete(key: string): Promise<void> {
@@ -396,29 +459,39 @@ export class RedisTier implements ByteTier {
     if (!Array.isArray(keys)) throw new StrataError(ErrorCode.INVALID_KEY, 'deleteMany needs an array of keys');
     if (keys.length === 0) return;
     const fullKeys = keys.map((k) => this.fullKey(k));
-    await this.write(`DEL of ${keys.length} keys`, this.scaled(keys.length), () =>
-      this.perNode(fullKeys, async (indices, pipeline) => {
-        for (const i of indices) pipeline.unlink(fullKeys[i] as string);
-        for (const [err] of await this.exec(pipeline)) if (err !== null) throw err;
-      }),
-    );
-  }
-
-  async deletePattern(pattern: string): Promise<number> {
-    if (typeof pattern !== 'string' || pattern === '') throw new StrataError(ErrorCode.INVALID_KEY, 'deletePattern needs a non-empty glob pattern');
-    const match = escapeGlob(this.prefix) + pattern;
-    return this.call(`SCAN ${pattern}`, this.options.scanTimeoutMs, async () => {
-      const counts = await Promise.all(this.connection.masters().map((node) => this.deleteMatching(node, match)));
-      return counts.reduce((a, b) => a + b, 0);
+    await this.write(`DEL of ${keys.length} keys`, this.scaled(keys.length), fullKeys, async (indices) => {
+      const pipeline = this.client.pipeline();
+      for (const i of indices) pipeline.unlink(fullKeys[i] as string);
+      for (const [err] of await this.exec(pipeline)) if (err !== null) throw err;
     });
   }
 
+  /** A SCAN per master, each through its own breaker and the scan timeout; rejects if any master's failed. */
+  async deletePattern(pattern: string): Promise<number> {
+    if (typeof pattern !== 'string' || pattern === '') throw new StrataError(ErrorCode.INVALID_KEY, 'deletePattern needs a non-empty glob pattern');
+    const match = escapeGlob(this.prefix) + pattern;
+    const what = `SCAN ${pattern}`;
+    const counts = await Promise.allSettled(
+      this.connection.masters().map((node) => {
+        const breaker = this.client instanceof Cluster ? this.breakers.of(`${node.options.host}:${node.options.port}`) : this.breaker;
+        return this.call(what, this.options.scanTimeoutMs, breaker, () => this.deleteMatching(node, match));
+      }),
+    );
+    let deleted = 0;
+    for (const count of counts) {
+      if (count.status === 'rejected') throw count.reason;
+      deleted += count.value;
+    }
+    return deleted;
+  }
+
+  /** True unless L2 refuses everything: closed, or every breaker open. */
   isHealthy(): boolean {
-    return !this.closed && this.breaker.state !== 'open';
+    return !this.closed && this.breakers.state() !== 'open';
   }
 
   stats(): RedisTierStats {
-    return { ...this.counters, circuitRejections: this.breaker.rejected, breaker: this.breaker.state };
+    return { ...this.counters, circuitRejections: this.breakers.rejected(), breaker: this.breakers.state(), breakers: this.breakers.states() };
   }
 
   async close(): Promise<void> {
@@ -465,25 +538,37 @@ export class RedisTier implements ByteTier {
   }
 
   /**
-   * Splits keys by the cluster node serving their slots (one group on a single server) and runs `work` with a
-   * fresh pipeline per group, all groups in parallel.
+   * Runs `work` on the keys at `indices`, split by the cluster node serving their slots (one group on a single
+   * server): one call per group through the breaker of its master and the soft timeout, all groups in parallel.
+   * Resolves with each group's outcome; never rejects.
    */
-  private async perNode(keys: readonly string[], work: (indices: number[], pipeline: ReturnType<Redis['pipeline']>) => Promise<void>): Promise<void> {
+  private async perNode<T>(what: string, timeoutMs: number, keys: readonly string[], indices: readonly number[], work: (indices: readonly number[]) => Promise<T>): Promise<Array<NodeOutcome<T>>> {
+    return Promise.all(
+      this.groupByNode(keys, indices).map(({ indices: group, breaker }) =>
+        this.call(what, timeoutMs, breaker, () => work(group)).then(
+          (value): NodeOutcome<T> => ({ indices: group, ok: true, value }),
+          (error: StrataError): NodeOutcome<T> => ({ indices: group, ok: false, error }),
+        ),
+      ),
+    );
+  }
+
+  /** The keys at `indices` by the set of nodes serving their slots (what one Cluster pipeline may span), with their master's breaker. */
+  private groupByNode(keys: readonly string[], indices: readonly number[]): Array<{ indices: readonly number[]; breaker: CircuitBreaker }> {
     const client = this.client;
-    if (!(client instanceof Cluster)) {
-      await work(keys.map((_, i) => i), client.pipeline());
-      return;
-    }
-    const groups = new Map<string, number[]>();
-    keys.forEach((key, i) => {
-      const slot = calculateSlot(key);
+    if (!(client instanceof Cluster)) return [{ indices, breaker: this.breaker }];
+    if (indices.length === 1) return [{ indices, breaker: this.breakerOf(keys[indices[0] as number] as string) }];
+    const groups = new Map<string, { indices: number[]; breaker: CircuitBreaker }>();
+    for (const i of indices) {
+      const slot = calculateSlot(keys[i] as string);
+      const owners = client.slots[slot];
       // Before the slot map is known, a slot is its own group: always routable, just more round trips.
-      const owner = client.slots[slot]?.join(';') ?? `slot:${slot}`;
-      const group = groups.get(owner);
-      if (group === undefined) groups.set(owner, [i]);
-      else group.push(i);
-    });
-    await Promise.all([...groups.values()].map((indices) => work(indices, client.pipeline())));
+      const id = owners?.join(';') ?? `slot:${slot}`;
+      const group = groups.get(id);
+      if (group === undefined) groups.set(id, { indices: [i], breaker: this.breakers.of(owners?.[0]) });
+      else group.indices.push(i);
+    }
+    return [...groups.values()];
   }
 
   private async exec(pipeline: ReturnType<Redis['pipeline']>): Promise<PipelineReplies> {
@@ -492,11 +577,11 @@ export class RedisTier implements ByteTier {
     return replies;
   }
 
-  /** One attempt through the breaker and the soft timeout; failures come out as StrataErrors and are counted. */
-  private async call<T>(what: string, timeoutMs: number, operation: () => Promise<T>): Promise<T> {
+  /** One attempt through `breaker` and the soft timeout; failures come out as StrataErrors and are counted. */
+  private async call<T>(what: string, timeoutMs: number, breaker: CircuitBreaker, operation: () => Promise<T>): Promise<T> {
     if (this.closed) throw new StrataError(ErrorCode.CLOSED, 'the Redis tier is closed');
     try {
-      return await this.breaker.execute(() => withTimeout(operation(), timeoutMs, `Redis ${what}`));
+      return await breaker.execute(() => withTimeout(operation(), timeoutMs, `Redis ${what}`));
     } catch (err) {
       throw this.failed(what, err);
     }
@@ -510,20 +595,28 @@ export class RedisTier implements ByteTier {
     return new StrataError(ErrorCode.TIER_FAILURE, `Redis ${what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 
-  /** A write: retried a few times with a growing pause, then dropped and counted. An open circuit drops it at once. */
-  private async write(what: string, timeoutMs: number, operation: () => Promise<void>): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.call(what, timeoutMs, operation);
-        return;
-      } catch (err) {
-        const final = attempt >= this.options.writeRetries || isStrataError(err, ErrorCode.CIRCUIT_OPEN) || isStrataError(err, ErrorCode.CLOSED);
-        if (final) {
-          this.counters.droppedWrites++;
-          throw err;
-        }
-        await sleep((attempt + 1) * this.options.writeRetryDelayMs);
+  /**
+   * A write of `keys` (full Redis keys), one call per node group (`perNode`). A failed group is retried a few times
+   * with a growing pause, grouped again (a failover may have moved its slots), then dropped; a group refused by an
+   * open circuit is dropped at once. The other groups' writes stand; the call rejects with the first dropped group's
+   * error once every group is done, and counts one dropped write.
+   */
+  private async write(what: string, timeoutMs: number, keys: readonly string[], work: (indices: readonly number[]) => Promise<void>): Promise<void> {
+    let pending: readonly number[] = keys.map((_, i) => i);
+    let dropped: StrataError | undefined;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await sleep(attempt * this.options.writeRetryDelayMs);
+      const retry: number[] = [];
+      for (const outcome of await this.perNode(what, timeoutMs, keys, pending, work)) {
+        if (outcome.ok) continue;
+        const final = attempt >= this.options.writeRetries || isStrataError(outcome.error, ErrorCode.CIRCUIT_OPEN) || isStrataError(outcome.error, ErrorCode.CLOSED);
+        if (final) dropped ??= outcome.error;
+        else retry.push(...outcome.indices);
       }
+      pending = retry;
     }
+    if (dropped === undefined) return;
+    this.counters.droppedWrites++;
+    throw dropped;
   }
 }
