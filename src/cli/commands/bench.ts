@@ -93,7 +93,7 @@ const bench: Command = {
     }
     if (suites.length === 1 && suites[0] === 'cluster') {
       const sweep = rate === undefined ? [] : ['--rate', rate, ...(seconds === undefined ? [] : ['--seconds', seconds])];
-      return runCluster(root, [instances ?? '10', ...sweep], flags.includes('--quick'), flags.includes('--json'));
+      return runCluster(root, instances ?? '10', sweep, flags.includes('--quick'), flags.includes('--json'));
     }
     const benchDir = join(root, 'bench');
     if (!existsSync(join(benchDir, 'node_modules', '.package-lock.json'))) {
@@ -111,8 +111,8 @@ const bench: Command = {
 };
 
 /** Runs bench/cluster.ts (it needs only the root's dependencies) and prints its summary. */
-function runCluster(root: string, [instances, ...sweep]: string[], quick: boolean, json: boolean): number {
-  const args = ['--import', 'tsx', 'bench/cluster.ts', '--instances', instances as string, ...sweep, '--json', ...(quick ? ['--quick'] : [])];
+function runCluster(root: string, instances: string, sweep: readonly string[], quick: boolean, json: boolean): number {
+  const args = ['--import', 'tsx', 'bench/cluster.ts', '--instances', instances, ...sweep, '--json', ...(quick ? ['--quick'] : [])];
   const run = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (run.status !== 0) return run.status ?? 1;
   const results = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as ClusterResults | SweepResults;
