@@ -14,6 +14,9 @@
  */
 export class FrequencySketch {
   private table: Int32Array;
+  /** Hashes recorded but not yet counted; see `increment`. */
+  private readonly pending = new Int32Array(PENDING);
+  private pendingCount = 0;
   private blockMask = 0;
   private sampleSize = 0;
   private additions = 0;
@@ -32,6 +35,7 @@ export class FrequencySketch {
    * it happens a logarithmic number of times, while the cache warms up.
    */
   ensureCapacity(expectedEntries: number): void {
+    this.flush();
     const wanted = nextPowerOfTwo(Math.max(8, Math.min(expectedEntries, 1 << 26)));
     const words = wanted * 2;
     if (words <= this.table.length) return;
@@ -43,6 +47,7 @@ export class FrequencySketch {
 
   /** The estimated number of recent occurrences of `hash`, 0..15. */
   frequency(hash: number): number {
+    if (this.pendingCount !== 0) this.flush();
     const spread = hash >>> 0;
     const block = (spread & this.blockMask) << 4;
     const counters = rehash(spread);
@@ -57,8 +62,27 @@ export class FrequencySketch {
     return min;
   }
 
-  /** Records one occurrence of `hash`. Unrolled, as it runs on every cache hit (measured faster than the loop). */
+  /**
+   * Records one occurrence of `hash`. It runs on every cache hit, so it only appends to a small buffer; the buffer is
+   * counted in one tight loop when it fills or before any read (`frequency`, `ensureCapacity`). The counters, and so
+   * every admission decision, are exactly those of counting each occurrence at once: the reads always see every
+   * recorded occurrence, in order. Counting a batch together is cheaper on the hit path (measured: bench/l1 getSync).
+   */
   increment(hash: number): void {
+    this.pending[this.pendingCount] = hash;
+    if (++this.pendingCount === PENDING) this.flush();
+  }
+
+  /** Counts the buffered occurrences, in the order they were recorded. */
+  private flush(): void {
+    const pending = this.pending;
+    const count = this.pendingCount;
+    this.pendingCount = 0;
+    for (let i = 0; i < count; i++) this.count(pending[i]!);
+  }
+
+  /** Counts one occurrence of `hash` (unrolled: measured faster than the loop). */
+  private count(hash: number): void {
     const block = (hash & this.blockMask) << 4;
     const counters = rehash(hash >>> 0);
     let added = this.add(block + (counters & 3), ((counters >>> 2) & 7) << 2);
@@ -88,6 +112,9 @@ export class FrequencySketch {
     this.additions = (this.additions - (odd >>> 2)) >>> 1;
   }
 }
+
+/** Occurrences buffered before they are counted: big enough to amortise the flush, small enough to stay in L1. */
+const PENDING = 64;
 
 /** Murmur3's finaliser: every input bit affects every output bit, so nearby hashes land in distant blocks. */
 export function mixHash(hash: number): number {
