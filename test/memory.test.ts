@@ -53,6 +53,37 @@ describe('MemoryTier', () => {
     );
   });
 
+  it('queues hits without changing a decision: the same operations give the same entries whether or not every hit is accounted at once', () => {
+    // stats() accounts queued hits, so calling it after every operation is the eager reference.
+    const operation = fc.oneof(
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('set' as const), partition: fc.integer({ min: 0, max: 1 }), key: fc.integer({ min: 0, max: 80 }), weight: fc.integer({ min: 1, max: 40 }) }) },
+      { weight: 4, arbitrary: fc.record({ op: fc.constant('get' as const), partition: fc.integer({ min: 0, max: 1 }), key: fc.integer({ min: 0, max: 80 }), fresh: fc.boolean() }) },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), partition: fc.integer({ min: 0, max: 1 }), key: fc.integer({ min: 0, max: 80 }) }) },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('clear' as const), partition: fc.integer({ min: 0, max: 1 }) }) },
+    );
+    fc.assert(
+      fc.property(fc.constantFrom<'tinylfu' | 'lru'>('tinylfu', 'lru'), fc.integer({ min: 20, max: 600 }), fc.array(operation, { minLength: 50, maxLength: 1500 }), (policy, maxBytes, operations) => {
+        const tiers = [0, 1].map(() => new MemoryTier<number>({ maxBytes, maxEntryBytes: Math.max(1, Math.floor(maxBytes / 2)), policy }));
+        const [eager, queued] = tiers.map((tier) => [tier.partition('a'), tier.partition('b')]);
+        operations.forEach((step, i) => {
+          const answers = [eager!, queued!].map((partitions) => {
+            const partition = partitions[step.partition]!;
+            if (step.op === 'set') return partition.set(String(step.key), i, step.weight, i % 3 === 0 ? -Infinity : Infinity, i);
+            if (step.op === 'get') return step.fresh ? partition.getFresh(String(step.key), 0) : partition.get(String(step.key));
+            if (step.op === 'delete') return partition.delete(String(step.key));
+            partition.clear();
+            return undefined;
+          });
+          tiers[0]!.stats();
+          assert.deepEqual(answers[1], answers[0], `operation ${i} (${step.op}) answered differently`);
+        });
+        assert.deepEqual(tiers[1]!.stats(), tiers[0]!.stats());
+        for (const p of [0, 1]) assert.deepEqual([...queued![p]!.keys()].sort(), [...eager![p]!.keys()].sort());
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('refuses an entry heavier than maxEntryBytes and drops the previous value of its key', () => {
     const tier = new MemoryTier<string>({ maxBytes: 1000, maxEntryBytes: 100 });
     const cache = tier.partition('p');

@@ -93,6 +93,8 @@ const SKETCH_AGING_FACTOR = 20;
 const INITIAL_SLOTS = 1024;
 /** Countdown of a tier that samples nothing: a read then only decrements it, and it is reset when it runs out. */
 const NOT_SAMPLING = 1 << 30;
+/** Hits queued before they are accounted: enough to amortise the drain, few enough to stay in the L1 data cache. */
+const PENDING_HITS = 64;
 /** The reuse gap of a key the history does not remember: longer than any victim's recency. */
 const UNKNOWN_GAP = 0x7fffffff;
 
@@ -116,6 +118,11 @@ const UNKNOWN_GAP = 0x7fffffff;
  * Layout (as in lru-cache): entries are slot indexes into shared columns (typed arrays for links, weights and
  * hashes; plain arrays for keys, values and owners). A hit touches no object but the value and allocates nothing.
  * Each partition maps its own keys to slots, so namespaced keys are never concatenated on the hit path.
+ * A hit only queues its slot; the queue (64 hits) is accounted in hit order — sketch increment, list move, promotion —
+ * when it fills and before anything reads or changes the lists (a set, a removal, `stats`). The entries kept are
+ * exactly those of accounting every hit at once (`test/memory.test.ts`), and the hit path stays a map lookup, an
+ * expiry compare and one store: measured with `cd bench && npx tsx suites/l1.ts --quick`, getSync ÷ lru-cache get
+ * went from 1.66–1.72× to 1.31–1.53× on the same machine.
  */
 export class MemoryTier<T> {
   private readonly maxBytes: number;
@@ -134,6 +141,12 @@ export class MemoryTier<T> {
    * stays as it was; measured against a clock of every request, the traces gave the same hit ratios.
    */
   private insertions = 0;
+  /**
+   * Slots hit but not yet accounted (sketch increment and list move), in hit order; see `recordHit`. Every method that
+   * reads or changes the lists or the sketch drains it first, so decisions are those of accounting each hit at once.
+   */
+  private readonly pendingHits = new Int32Array(PENDING_HITS);
+  private pendingCount = 0;
 
   /** Per slot, interleaved so a hit reads one cache line: next, prev, sketch hash, queue (see the offsets below). */
   private links: Int32Array;
@@ -255,6 +268,7 @@ export class MemoryTier<T> {
   }
 
   stats(): MemoryTierStats {
+    if (this.pendingCount !== 0) this.drainHits();
     return {
       entries: this.entries,
       bytes: this.totalBytes,
@@ -267,25 +281,37 @@ export class MemoryTier<T> {
 
   /** @internal The hit path: recency and frequency of `slot`, then its value. */
   hit(slot: number): T | undefined {
-    if (this.lru) {
-      this.moveToTail(slot, WINDOW);
-    } else {
-      this.sketch.increment(this.links[(slot << 2) | HASH]!);
-      this.touch(slot);
-    }
+    this.recordHit(slot);
     return this.values[slot];
   }
 
   /** @internal The fast hit path; see `MemoryPartition.getFresh`. */
   hitIfFresh(slot: number, now: number): unknown {
     if (!(this.fastUntil[slot]! > now)) return undefined;
+    this.recordHit(slot);
+    return this.fastValues[slot];
+  }
+
+  /** Queues a hit: the hit path only appends, the bookkeeping runs in one loop per `PENDING_HITS` hits. */
+  private recordHit(slot: number): void {
+    this.pendingHits[this.pendingCount] = slot;
+    if (++this.pendingCount === PENDING_HITS) this.drainHits();
+  }
+
+  /** Accounts the queued hits in the order they happened. */
+  private drainHits(): void {
+    const count = this.pendingCount;
+    this.pendingCount = 0;
+    const pending = this.pendingHits;
     if (this.lru) {
-      this.moveToTail(slot, WINDOW);
-    } else {
+      for (let i = 0; i < count; i++) this.moveToTail(pending[i]!, WINDOW);
+      return;
+    }
+    for (let i = 0; i < count; i++) {
+      const slot = pending[i]!;
       this.sketch.increment(this.links[(slot << 2) | HASH]!);
       this.touch(slot);
     }
-    return this.fastValues[slot];
   }
 
   /** @internal */
@@ -298,6 +324,7 @@ export class MemoryTier<T> {
     if (!(weight >= 1) || !Number.isFinite(weight)) {
       throw new StrataError(ErrorCode.INVALID_OPTION, `memory entry weight must be a finite number >= 1, got ${String(weight)}`);
     }
+    if (this.pendingCount !== 0) this.drainHits();
     if (weight > this.maxEntryBytes) {
       if (existing !== undefined) this.remove(existing);
       this.rejected++;
@@ -357,6 +384,7 @@ export class MemoryTier<T> {
 
   /** @internal Frees `slot` without touching its partition's map (the partition is clearing it). */
   release(slot: number): void {
+    if (this.pendingCount !== 0) this.drainHits();
     this.unlink(slot);
     const weight = this.weights[slot]!;
     const queue = this.links[(slot << 2) | QUEUE];
