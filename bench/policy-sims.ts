@@ -1,7 +1,10 @@
 // Whole-policy simulators over dense key ids (LIRS, CLOCK-Pro, ARC, S3-FIFO, each alone and with a TinyLFU-style
-// frequency filter; LeCaR), replayed on the reference rows of bench/results/traces.json, which gives the rows, LRU
-// and OPT. They back revision 5 of docs/adr-l1-window-adaptation.md; none of them is used by the tier.
-// Usage (from bench/): npx tsx policy-sims.ts [--traces-dir /work/shared/traces] [--only lirs,arc,s3,clockpro,lecar]
+// frequency filter; LeCaR; LHD and LHD behind a W-TinyLFU window; LRFU; EELRU; Cacheus-like; W-TinyLFU with a learned
+// victim), replayed on the reference rows of bench/results/traces.json, which gives the rows, LRU and OPT. The first
+// five families back revision 5 of docs/adr-l1-window-adaptation.md; none is used by the tier. Random choices use
+// fixed-seed xorshift.
+// Usage (from bench/): npx tsx policy-sims.ts [--traces-dir /work/shared/traces]
+//   [--only lirs,arc,s3,clockpro,lecar,lhd,lrfu,eelru,cacheus,learned]
 // Prints per variant: mean share of the LRU→OPT gap closed, worst points vs LRU, each row's share, and the
 // sliding-working-set spec of test/traceReplay.test.ts as points vs LRU at capacities 50 / 100 / 200.
 import { readFileSync } from 'node:fs';
@@ -72,19 +75,39 @@ class Lists {
   }
 }
 
-/** Count-min sketch: 4 rows of counters saturating at 15, all halved after `aging` × capacity increments. */
+interface SketchOptions {
+  /** Counters a row per unit of capacity, rounded up to a power of two (at least 16). */
+  width?: number;
+  /** Row hash of an id (its low bits pick the counter). */
+  hash?: (x: number, row: number) => number;
+  /** Every increment counts toward aging, also one that finds its 4 counters saturated. */
+  countSaturated?: boolean;
+  /** After a halving the count of increments restarts at 0 instead of being halved. */
+  restartCount?: boolean;
+}
+
+/**
+ * Count-min sketch: 4 rows of counters saturating at 15, all halved after `aging` × capacity increments. The options
+ * keep the sketches of the ported LHD and learned-victim simulators as they were (their numbers depend on them).
+ */
 class Sketch {
   private readonly table: Uint8Array;
   private readonly width: number;
   private readonly limit: number;
+  private readonly hash: (x: number, row: number) => number;
+  private readonly countSaturated: boolean;
+  private readonly restartCount: boolean;
   private additions = 0;
 
-  constructor(capacity: number, aging = 10) {
+  constructor(capacity: number, aging = 10, options: SketchOptions = {}) {
     let width = 16;
-    while (width < capacity * 4) width *= 2;
+    while (width < capacity * (options.width ?? 4)) width *= 2;
     this.width = width;
     this.table = new Uint8Array(width * 4);
     this.limit = aging * capacity;
+    this.hash = options.hash ?? sketchHash;
+    this.countSaturated = options.countSaturated ?? false;
+    this.restartCount = options.restartCount ?? false;
   }
 
   frequency(x: number): number {
@@ -102,21 +125,100 @@ class Sketch {
         added = true;
       }
     }
-    if (added && ++this.additions >= this.limit) {
+    if ((added || this.countSaturated) && ++this.additions >= this.limit) {
       for (let i = 0; i < this.table.length; i++) this.table[i]! >>= 1;
-      this.additions >>= 1;
+      this.additions = this.restartCount ? 0 : this.additions >> 1;
     }
   }
 
   private index(x: number, row: number): number {
-    let h = Math.imul(x + 1, SEEDS[row]!);
-    h ^= h >>> 15;
-    h = Math.imul(h, 0x2c1b3c6d);
-    h ^= h >>> 13;
-    return row * this.width + (h & (this.width - 1));
+    return row * this.width + (this.hash(x, row) & (this.width - 1));
   }
 }
 const SEEDS = [0x9e3779b1, 0x85ebca6b, 0xc2b2ae35, 0x27d4eb2f];
+function sketchHash(x: number, row: number): number {
+  let h = Math.imul(x + 1, SEEDS[row]!);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 13;
+  return h;
+}
+
+/** xorshift32 from `seed`, as unsigned 32-bit values. */
+function xorshift(seed: number): () => number {
+  let s = seed | 0;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return s >>> 0;
+  };
+}
+
+/** Binary min-heap of key ids under `less`, which knows each id's position (-1: absent). */
+class Heap {
+  readonly items: Int32Array;
+  readonly position: Int32Array;
+  size = 0;
+
+  constructor(
+    capacity: number,
+    keys: number,
+    private readonly less: (a: number, b: number) => boolean,
+  ) {
+    this.items = new Int32Array(capacity);
+    this.position = new Int32Array(keys).fill(-1);
+  }
+
+  top(): number {
+    return this.items[0]!;
+  }
+
+  push(x: number): void {
+    this.items[this.size] = x;
+    this.position[x] = this.size++;
+    this.siftUp(this.size - 1);
+  }
+
+  remove(x: number): void {
+    const i = this.position[x]!;
+    this.size--;
+    if (i !== this.size) this.swap(i, this.size);
+    this.position[x] = -1;
+    if (i < this.size) {
+      this.siftUp(i);
+      this.siftDown(i);
+    }
+  }
+
+  /** Restores the order after x's key grew. */
+  grew(x: number): void {
+    this.siftDown(this.position[x]!);
+  }
+
+  private swap(i: number, j: number): void {
+    const a = this.items[i]!;
+    const b = this.items[j]!;
+    this.items[i] = b;
+    this.items[j] = a;
+    this.position[b] = i;
+    this.position[a] = j;
+  }
+
+  private siftUp(start: number): void {
+    for (let i = start; i > 0 && this.less(this.items[i]!, this.items[(i - 1) >> 1]!); i = (i - 1) >> 1) this.swap(i, (i - 1) >> 1);
+  }
+
+  private siftDown(start: number): void {
+    for (let i = start; ; ) {
+      let m = i;
+      for (let c = 2 * i + 1; c <= 2 * i + 2; c++) if (c < this.size && this.less(this.items[c]!, this.items[m]!)) m = c;
+      if (m === i) return;
+      this.swap(i, m);
+      i = m;
+    }
+  }
+}
 
 const lru: Policy = (capacity, keys) => {
   const lists = new Lists(keys, 1);
@@ -577,51 +679,11 @@ function lecar(rate: number, history: number): Policy {
     const frequency = new Int32Array(keys);
     const lastUse = new Int32Array(keys);
     const evictedAt = new Int32Array(keys);
-    const heap = new Int32Array(capacity + 1);
-    const position = new Int32Array(keys).fill(-1);
-    let heapSize = 0;
     let clock = 0;
-    let random = 12345;
+    const random = xorshift(12345);
     let weightLru = 0.5;
     const discount = Math.pow(0.005, 1 / capacity);
-    const less = (a: number, b: number): boolean =>
-      frequency[a]! < frequency[b]! || (frequency[a] === frequency[b] && lastUse[a]! < lastUse[b]!);
-    const swap = (i: number, j: number): void => {
-      const a = heap[i]!;
-      const b = heap[j]!;
-      heap[i] = b;
-      heap[j] = a;
-      position[b] = i;
-      position[a] = j;
-    };
-    const siftUp = (start: number): void => {
-      for (let i = start; i > 0 && less(heap[i]!, heap[(i - 1) >> 1]!); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
-    };
-    const siftDown = (start: number): void => {
-      for (let i = start; ; ) {
-        let m = i;
-        for (const c of [2 * i + 1, 2 * i + 2]) if (c < heapSize && less(heap[c]!, heap[m]!)) m = c;
-        if (m === i) return;
-        swap(i, m);
-        i = m;
-      }
-    };
-    const heapRemove = (x: number): void => {
-      const i = position[x]!;
-      heapSize--;
-      if (i !== heapSize) swap(i, heapSize);
-      position[x] = -1;
-      if (i < heapSize) {
-        siftUp(i);
-        siftDown(i);
-      }
-    };
-    const nextRandom = (): number => {
-      random ^= random << 13;
-      random ^= random >>> 17;
-      random ^= random << 5;
-      return (random >>> 0) / 2 ** 32;
-    };
+    const heap = new Heap(capacity + 1, keys, (a, b) => frequency[a]! < frequency[b]! || (frequency[a] === frequency[b] && lastUse[a]! < lastUse[b]!));
     return (x) => {
       clock++;
       const w = lists.where[x];
@@ -629,7 +691,7 @@ function lecar(rate: number, history: number): Policy {
         lists.moveTail(x, CACHE);
         frequency[x]!++;
         lastUse[x] = clock;
-        siftDown(position[x]!);
+        heap.grew(x);
         return true;
       }
       if (w === -1) frequency[x] = 0;
@@ -641,10 +703,10 @@ function lecar(rate: number, history: number): Policy {
         lists.remove(x);
       }
       if (lists.size[CACHE]! >= capacity) {
-        const byLru = nextRandom() < weightLru;
-        const v = byLru ? lists.head(CACHE) : heap[0]!;
+        const byLru = random() / 2 ** 32 < weightLru;
+        const v = byLru ? lists.head(CACHE) : heap.top();
         lists.remove(v);
-        heapRemove(v);
+        heap.remove(v);
         const h = byLru ? 1 : 2;
         lists.pushTail(v, h);
         evictedAt[v] = clock;
@@ -657,10 +719,523 @@ function lecar(rate: number, history: number): Policy {
       frequency[x]!++;
       lastUse[x] = clock;
       lists.pushTail(x, CACHE);
-      heap[heapSize] = x;
-      position[x] = heapSize++;
-      siftUp(heapSize - 1);
+      heap.push(x);
       return false;
+    };
+  };
+}
+
+/** The row hash of the sketch in the ported LHD simulator. */
+function lhdSketchHash(x: number, row: number): number {
+  let h = Math.imul(x ^ LHD_SKETCH_SEEDS[row]!, 0x9e3779b1);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x85ebca77);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae3d);
+  return h ^ (h >>> 16);
+}
+const LHD_SKETCH_SEEDS = [0x1234567, 0x7654321, 0x2468ace, 0x13579bd];
+
+interface LhdOptions {
+  /** The 256 age bins cover `range` × capacity accesses (the last one: older). */
+  range: number;
+  /** 'reuse': 0 if never hit, else 1 + log2 bucket of the last two reuse distances; 'freq': the sketch estimate. */
+  classes: 'reuse' | 'freq';
+  /** An LRU window in front (share of capacity); its candidate enters if it is more frequent than the victim ('tinylfu') or its class is denser at age 0 ('density'). */
+  window?: { size: number; admit: 'tinylfu' | 'density' };
+  /** The window is sized ARC-like: a miss on one of the last `ghost` × capacity rejected candidates grows it by 1% of capacity, one on a recently evicted main entry shrinks it. */
+  ghost?: number;
+  /** Window hits and rejected candidates also feed the hit and eviction histograms. */
+  winStats?: boolean;
+}
+
+/**
+ * LHD (Beckmann, Chen & Cidon 2018): per class, hit and eviction histograms over coarsened age; every 8 × capacity
+ * accesses (at least 512) the hit density of each (class, age) is recomputed and the histograms decay by 0.9. The
+ * victim is the least dense of 32 residents sampled at random (xorshift); before the first recompute, the oldest.
+ */
+function lhd(o: LhdOptions): Policy {
+  const SAMPLE = 32;
+  const AGES = 256;
+  const CLASSES = 16;
+  return (capacity, keys) => {
+    const inv = 1 / Math.max(1, (o.range * capacity) / AGES);
+    const period = Math.max(512, Math.round(8 * capacity));
+    const hits = new Float64Array(CLASSES * AGES);
+    const evictions = new Float64Array(CLASSES * AGES);
+    const density = Float64Array.from({ length: CLASSES * AGES }, (_, i) => (AGES - (i % AGES)) * 1e-9);
+    const last = new Int32Array(keys);
+    const reused = new Uint8Array(keys);
+    const gap1 = new Int32Array(keys);
+    const gap2 = new Int32Array(keys);
+    const cls = new Uint8Array(keys);
+    /** Each key's index in `main`, or -1. */
+    const slot = new Int32Array(keys).fill(-1);
+    const main = new Int32Array(capacity);
+    let mainSize = 0;
+    const window = new Lists(keys, 1);
+    let windowTarget = o.window === undefined ? 0 : Math.min(capacity - 1, Math.max(1, Math.round(o.window.size * capacity)));
+    const sketch = o.window?.admit === 'tinylfu' || o.classes === 'freq' ? new Sketch(capacity, 10, { hash: lhdSketchHash, countSaturated: true }) : undefined;
+    const random = xorshift(0x9e3779b9);
+    // Ghost FIFOs as sequence numbers (0: never).
+    const rejectedAt = new Int32Array(o.ghost === undefined ? 0 : keys);
+    const evictedAt = new Int32Array(o.ghost === undefined ? 0 : keys);
+    let rejections = 0;
+    let evictionCount = 0;
+    const ghostLength = Math.max(1, Math.round((o.ghost ?? 0) * capacity));
+    const ghostStep = Math.max(1, Math.round(0.01 * capacity));
+    let t = 0;
+    const classOf = (x: number): number => {
+      if (o.classes === 'freq') return Math.min(sketch!.frequency(x), CLASSES - 1);
+      if (reused[x] === 0) return 0;
+      return 1 + Math.min(CLASSES - 2, Math.floor(Math.log2(1 + (gap1[x]! + gap2[x]!) * inv)));
+    };
+    const bin = (x: number): number => cls[x]! * AGES + Math.min(AGES - 1, Math.floor((t - last[x]!) * inv));
+    let victimDensity = 0;
+    const sample = (): number => {
+      let best = -1;
+      victimDensity = Infinity;
+      for (let j = 0; j < SAMPLE; j++) {
+        const x = main[random() % mainSize]!;
+        const d = density[bin(x)]!;
+        if (d < victimDensity) {
+          victimDensity = d;
+          best = x;
+        }
+      }
+      return best;
+    };
+    const evict = (v: number): void => {
+      evictions[bin(v)]!++;
+      if (o.ghost !== undefined) evictedAt[v] = ++evictionCount;
+      const moved = main[--mainSize]!;
+      main[slot[v]!] = moved;
+      slot[moved] = slot[v]!;
+      slot[v] = -1;
+    };
+    const addMain = (x: number): void => {
+      main[mainSize] = x;
+      slot[x] = mainSize++;
+    };
+    const recompute = (): void => {
+      for (let base = 0; base < CLASSES * AGES; base += AGES) {
+        let hitSum = 0;
+        let events = 0;
+        let lifetime = 0;
+        for (let a = base + AGES - 1; a >= base; a--) {
+          hitSum += hits[a]!;
+          events += hits[a]! + evictions[a]!;
+          lifetime += events;
+          density[a] = lifetime > 0 ? hitSum / lifetime : 0;
+        }
+      }
+      for (let i = 0; i < hits.length; i++) {
+        hits[i]! *= 0.9;
+        evictions[i]! *= 0.9;
+      }
+    };
+    const hit = (x: number, counted: boolean): void => {
+      if (counted) hits[bin(x)]!++;
+      gap2[x] = gap1[x]!;
+      gap1[x] = t - last[x]!;
+      reused[x] = 1;
+      last[x] = t;
+      cls[x] = classOf(x);
+    };
+    const miss = (x: number): void => {
+      if (o.ghost !== undefined) {
+        if (rejectedAt[x]! > 0 && rejections - rejectedAt[x]! < ghostLength) windowTarget = Math.min(Math.floor(0.8 * capacity), windowTarget + ghostStep);
+        else if (evictedAt[x]! > 0 && evictionCount - evictedAt[x]! < ghostLength) windowTarget = Math.max(1, windowTarget - ghostStep);
+      }
+      reused[x] = 0;
+      gap1[x] = 0;
+      gap2[x] = 0;
+      last[x] = t;
+      cls[x] = classOf(x);
+      window.pushTail(x, 0);
+      const mainTarget = capacity - windowTarget;
+      while (mainSize > mainTarget) evict(sample());
+      while (window.size[0]! > windowTarget) {
+        const candidate = window.head(0);
+        window.remove(candidate);
+        if (mainSize < mainTarget) {
+          addMain(candidate);
+          continue;
+        }
+        const v = sample();
+        const admit = o.window?.admit;
+        if (
+          admit === undefined ||
+          (admit === 'tinylfu' ? sketch!.frequency(candidate) > sketch!.frequency(v) : density[cls[candidate]! * AGES]! > victimDensity)
+        ) {
+          evict(v);
+          addMain(candidate);
+        } else {
+          if (o.winStats === true) evictions[bin(candidate)]!++;
+          if (o.ghost !== undefined) rejectedAt[candidate] = ++rejections;
+        }
+      }
+    };
+    return (x) => {
+      sketch?.increment(x);
+      const inMain = slot[x]! >= 0;
+      const inWindow = window.where[x] === 0;
+      if (inMain) hit(x, true);
+      else if (inWindow) {
+        hit(x, o.winStats === true);
+        window.moveTail(x, 0);
+      } else miss(x);
+      if (++t % period === 0) recompute();
+      return inMain || inWindow;
+    };
+  };
+}
+
+/**
+ * LRFU (Lee et al. 2001): evicts the resident of least CRF = Σ 2^(-λ × age) over its references; the heap key
+ * log2(CRF at the last reference) + λ × that time keeps the order without updating it. `history`: the CRF of an
+ * evicted key is kept (unbounded) and resumed when it returns.
+ */
+function lrfu(lambda: number, history: boolean): Policy {
+  return (capacity, keys) => {
+    const crf = new Float64Array(keys);
+    const last = new Float64Array(keys).fill(-1);
+    const order = new Float64Array(keys);
+    const heap = new Heap(capacity, keys, (a, b) => order[a]! < order[b]!);
+    let t = 0;
+    return (x) => {
+      const resident = heap.position[x]! >= 0;
+      crf[x] = resident || (history && last[x]! >= 0) ? 1 + crf[x]! * Math.pow(2, -lambda * (t - last[x]!)) : 1;
+      last[x] = t;
+      order[x] = Math.log2(crf[x]!) + lambda * t++;
+      if (resident) heap.grew(x);
+      else {
+        if (heap.size >= capacity) heap.remove(heap.top());
+        heap.push(x);
+      }
+      return resident;
+    };
+  };
+}
+
+/** Fenwick tree of counts over access times; it doubles its span as the trace goes on. */
+class Fenwick {
+  private tree = new Int32Array(1 + (1 << 16));
+  private span = 1 << 16;
+  total = 0;
+
+  add(i: number, d: number): void {
+    while (i >= this.span) {
+      const grown = new Int32Array(1 + 2 * this.span);
+      grown.set(this.tree);
+      grown[2 * this.span] = this.total;
+      this.tree = grown;
+      this.span *= 2;
+    }
+    this.total += d;
+    for (let j = i + 1; j <= this.span; j += j & -j) this.tree[j]! += d;
+  }
+
+  /** The count over [0, i]. */
+  sum(i: number): number {
+    let s = 0;
+    for (let j = i + 1; j > 0; j -= j & -j) s += this.tree[j]!;
+    return s;
+  }
+
+  /** The least i whose count over [0, i] is at least k ≥ 1. */
+  kth(k: number): number {
+    let p = 0;
+    for (let b = this.span; b > 0; b >>= 1) {
+      if (p + b <= this.span && this.tree[p + b]! < k) {
+        p += b;
+        k -= this.tree[p]!;
+      }
+    }
+    return p;
+  }
+}
+
+/**
+ * EELRU (Smaragdakis, Kaplan & Wilson 1999): the exact LRU stack distance of every access (evicted keys count up to
+ * the largest late point) feeds a histogram in buckets of capacity / 32 with half-life `halfLife` × capacity; every
+ * capacity / 16 accesses it picks LRU or the early point e (share of capacity) and late point L (× capacity) of most
+ * expected hits, H[1..e] + H(e..L] × (C − e) / (L − e), which must beat LRU's H[1..C] × `margin`. A miss then evicts
+ * the resident at recency rank e (or the least recent one).
+ */
+/** Early points (× capacity): 1/256, 1/32, 1/16 and the eighths. */
+const EELRU_WIDE = [1 / 256, 1 / 32, 1 / 16, 1 / 8, 2 / 8, 3 / 8, 4 / 8, 5 / 8, 6 / 8, 7 / 8];
+
+function eelru(early: number[], late: number[], halfLife: number, margin = 1): Policy {
+  return (capacity, keys) => {
+    const lastAccess = new Int32Array(keys).fill(-1);
+    let keyAt = new Int32Array(1 << 16);
+    const all = new Fenwick();
+    const resident = new Fenwick();
+    const inCache = new Uint8Array(keys);
+    const lates = late.map((l) => l * capacity);
+    const maxLate = Math.max(...lates);
+    const bucket = Math.max(1, Math.floor(capacity / 32));
+    const buckets = Math.ceil(maxLate / bucket) + 1;
+    const histogram = new Float64Array(buckets);
+    const prefix = new Float64Array(buckets + 1);
+    const earlies = [...new Set(early.map((f) => Math.max(1, Math.min(capacity - 1, Math.round(f * capacity)))))];
+    const expectedHits = (d: number): number => {
+      const i = Math.floor(d / bucket);
+      return i >= buckets ? prefix[buckets]! : prefix[i]! + (d / bucket - i) * histogram[i]!;
+    };
+    const decayEvery = Math.max(1, Math.floor(capacity / 8));
+    const decay = Math.pow(0.5, decayEvery / (halfLife * capacity));
+    const decideEvery = Math.max(1, Math.floor(capacity / 16));
+    let rank = capacity;
+    let t = 0;
+    const decide = (): void => {
+      for (let i = 0; i < buckets; i++) prefix[i + 1] = prefix[i]! + histogram[i]!;
+      let best = expectedHits(capacity) * margin;
+      rank = capacity;
+      for (const e of earlies) {
+        const he = expectedHits(e);
+        for (const l of lates) {
+          const g = he + ((expectedHits(l) - he) * (capacity - e)) / (l - e);
+          if (g > best) {
+            best = g;
+            rank = e;
+          }
+        }
+      }
+    };
+    return (x) => {
+      const lt = lastAccess[x]!;
+      if (lt >= 0) {
+        const distance = all.total - all.sum(lt) + 1;
+        if (distance <= maxLate) histogram[Math.floor((distance - 1) / bucket)]!++;
+        all.add(lt, -1);
+      }
+      all.add(t, 1);
+      if (t >= keyAt.length) {
+        const grown = new Int32Array(2 * keyAt.length);
+        grown.set(keyAt);
+        keyAt = grown;
+      }
+      keyAt[t] = x;
+      const hit = inCache[x] === 1;
+      if (hit) resident.add(lt, -1);
+      else {
+        if (resident.total >= capacity) {
+          const i = resident.kth(resident.total - rank + 1);
+          inCache[keyAt[i]!] = 0;
+          resident.add(i, -1);
+        }
+        inCache[x] = 1;
+      }
+      resident.add(t, 1);
+      lastAccess[x] = t;
+      if (t % decayEvery === 0) for (let i = 0; i < buckets; i++) histogram[i]! *= decay;
+      if (t % decideEvery === 0) decide();
+      t++;
+      return hit;
+    };
+  };
+}
+
+/**
+ * Cacheus-like (Rodriguez et al. 2021, from the paper's text, details reconstructed): one resident set seen by two
+ * experts. SR-LRU: new keys enter SR, an SR hit moves to R, R's overflow goes back to SR's most recent end, the victim
+ * is SR's least recent; SR's target grows on a miss in SR-LRU's history for a key evicted unused, shrinks on a hit of a
+ * key moved back. CR-LFU: least frequent, most recent on a tie, frequency kept in history. The evicting expert is
+ * drawn by weight, its victim goes to its history (`history` × capacity each) unless both picked it, and a miss in
+ * expert i's history multiplies w_i by exp(-lr). `adaptive`: lr hill-climbed on the hit ratio of each capacity accesses.
+ */
+function cacheus(history: number, adaptive: boolean, rate = 0.45): Policy {
+  const SR = 0;
+  const R = 1;
+  const HISTORY_LRU = 2;
+  const HISTORY_LFU = 3;
+  const SHIFT = 2 ** 23;
+  return (capacity, keys) => {
+    const lists = new Lists(keys, 4);
+    const demoted = new Uint8Array(keys);
+    const wasNew = new Uint8Array(keys);
+    const frequency = new Float64Array(keys);
+    const order = new Float64Array(keys);
+    const heap = new Heap(capacity, keys, (a, b) => order[a]! < order[b]!);
+    const historyLength = Math.max(1, Math.round(history * capacity));
+    let srTarget = Math.max(1, Math.floor(capacity / 2));
+    let weightLru = 0.5;
+    let weightLfu = 0.5;
+    let lr = rate;
+    let lrBefore = rate * 0.9;
+    let ratioBefore = 0;
+    let windowHits = 0;
+    let flat = 0;
+    const random = xorshift(777);
+    let t = 0;
+    const toHistory = (v: number, h: number): void => {
+      if (lists.size[h]! >= historyLength) {
+        const d = lists.head(h);
+        lists.remove(d);
+        frequency[d] = 0;
+      }
+      lists.pushTail(v, h);
+    };
+    const demoteOverflow = (): void => {
+      while (lists.size[R]! > capacity - srTarget) {
+        const d = lists.head(R);
+        lists.moveTail(d, SR);
+        demoted[d] = 1;
+      }
+    };
+    const climb = (): void => {
+      const ratio = windowHits / capacity;
+      windowHits = 0;
+      const dh = ratio - ratioBefore;
+      const dl = lr - lrBefore;
+      lrBefore = lr;
+      if (dh !== 0 && dl !== 0) {
+        const direction = Math.sign(dh * dl);
+        lr = Math.min(1, Math.max(1e-3, lr + direction * Math.abs(dl) + direction * 1e-3));
+        flat = 0;
+      } else if (dh === 0 || ratio === 0) {
+        if (++flat >= 10) {
+          lr = 1e-3 + (random() / 2 ** 32) * (1 - 1e-3);
+          flat = 0;
+        }
+      } else lr = Math.min(1, Math.max(1e-3, lr * (dh > 0 ? 1.1 : 0.9)));
+      ratioBefore = ratio;
+    };
+    const access = (x: number): boolean => {
+      const w = lists.where[x];
+      if (w === SR || w === R) {
+        windowHits++;
+        order[x] = ++frequency[x]! * SHIFT - t;
+        heap.grew(x);
+        if (w === SR) {
+          if (demoted[x] === 1) srTarget = Math.max(1, srTarget - 1);
+          lists.moveTail(x, R);
+          demoted[x] = 0;
+          demoteOverflow();
+        } else lists.moveTail(x, R);
+        return true;
+      }
+      if (w === HISTORY_LRU || w === HISTORY_LFU) {
+        lists.remove(x);
+        if (w === HISTORY_LRU) {
+          weightLru *= Math.exp(-lr);
+          if (wasNew[x] === 1) srTarget = Math.min(capacity - 1, srTarget + 1);
+        } else weightLfu *= Math.exp(-lr);
+        const sum = weightLru + weightLfu;
+        weightLru /= sum;
+        weightLfu /= sum;
+        frequency[x]!++;
+      } else frequency[x] = 1;
+      if (lists.size[SR]! + lists.size[R]! >= capacity) {
+        const byLru = lists.size[SR]! > 0 ? lists.head(SR) : lists.head(R);
+        const byLfu = heap.top();
+        const useLru = random() / 2 ** 32 < weightLru;
+        const v = useLru ? byLru : byLfu;
+        wasNew[v] = lists.where[v] === SR && demoted[v] === 0 ? 1 : 0;
+        lists.remove(v);
+        demoted[v] = 0;
+        heap.remove(v);
+        if (byLru !== byLfu) toHistory(v, useLru ? HISTORY_LRU : HISTORY_LFU);
+        else frequency[v] = 0;
+      }
+      lists.pushTail(x, SR);
+      demoted[x] = 0;
+      order[x] = frequency[x]! * SHIFT - t;
+      heap.push(x);
+      demoteOverflow();
+      return false;
+    };
+    return (x) => {
+      const hit = access(x);
+      t++;
+      if (adaptive && t % capacity === 0) climb();
+      return hit;
+    };
+  };
+}
+
+/** The row hash of the sketch in the ported learned-victim simulator. */
+function learnedSketchHash(x: number, row: number): number {
+  let h = x ^ LEARNED_SKETCH_SEEDS[row]!;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+const LEARNED_SKETCH_SEEDS = [0x97cb3127, 0x2c1b3c6d, 0x5bd1e995, 0x7f4a7c15];
+
+/**
+ * W-TinyLFU with a learned victim: a 1% LRU window, whose oldest entry enters main only if the sketch (one counter a
+ * row per unit of capacity) finds it more frequent than the victim: of `sample` random main entries, the one whose
+ * next use is predicted latest, last access + EWMA (α) of its reuse gaps (never reused: `unused` × capacity).
+ * `history`: gaps are kept after eviction (unbounded); `overdue`: a key whose predicted use has passed is predicted
+ * again at now + (now − last access).
+ */
+function learnedVictim(sample: number, alpha: number, unused: number, history: boolean, overdue: boolean): Policy {
+  return (capacity, keys) => {
+    const windowSize = Math.max(1, Math.round(capacity * 0.01));
+    const mainSize = capacity - windowSize;
+    const window = new Lists(keys, 1);
+    const main = new Int32Array(mainSize);
+    /** Each key's index in `main`, or -1. */
+    const slot = new Int32Array(keys).fill(-1);
+    let mainCount = 0;
+    const last = new Float64Array(keys).fill(-1);
+    const gap = new Float64Array(keys).fill(-1);
+    const sketch = new Sketch(capacity, 10, { width: 1, hash: learnedSketchHash, countSaturated: true, restartCount: true });
+    const random = xorshift(12345);
+    let t = 0;
+    const forget = (x: number): void => {
+      if (history) return;
+      last[x] = -1;
+      gap[x] = -1;
+    };
+    const victim = (): number => {
+      let v = -1;
+      let latest = -Infinity;
+      for (let s = 0; s < sample; s++) {
+        const x = main[random() % mainCount]!;
+        let next = last[x]! + (gap[x]! < 0 ? unused * capacity : gap[x]!);
+        if (overdue && next < t) next = t + (t - last[x]!);
+        if (next > latest) {
+          latest = next;
+          v = x;
+        }
+      }
+      return v;
+    };
+    const admit = (candidate: number): void => {
+      if (mainCount < mainSize) {
+        main[mainCount] = candidate;
+        slot[candidate] = mainCount++;
+        return;
+      }
+      const v = victim();
+      if (sketch.frequency(candidate) > sketch.frequency(v)) {
+        main[slot[v]!] = candidate;
+        slot[candidate] = slot[v]!;
+        slot[v] = -1;
+        forget(v);
+      } else forget(candidate);
+    };
+    return (x) => {
+      sketch.increment(x);
+      if (last[x]! >= 0) gap[x] = gap[x]! < 0 ? t - last[x]! : alpha * (t - last[x]!) + (1 - alpha) * gap[x]!;
+      last[x] = t;
+      const inMain = slot[x]! >= 0;
+      const inWindow = window.where[x] === 0;
+      if (inWindow) window.moveTail(x, 0);
+      else if (!inMain) {
+        window.pushTail(x, 0);
+        if (window.size[0]! > windowSize) {
+          const candidate = window.head(0);
+          window.remove(candidate);
+          admit(candidate);
+        }
+      }
+      t++;
+      return inMain || inWindow;
     };
   };
 }
@@ -681,6 +1256,23 @@ const variants: Array<[family: string, label: string, policy: Policy]> = [
     [0.1, 0.2].map((s): [string, string, Policy] => ['s3', `S3-FIFO + sketch '${r}', small ${s * 100}%`, s3fifo(s, 1, r)]),
   ),
   ...[0.45, 0.1].flatMap((r) => [1, 0.5].map((h): [string, string, Policy] => ['lecar', `LeCaR (LRU/LFU) rate ${r}, history ${h}x`, lecar(r, h)])),
+  ['lhd', 'LHD base', lhd({ range: 16, classes: 'reuse' })],
+  ['lhd', 'LHD range64', lhd({ range: 64, classes: 'reuse' })],
+  ['lhd', 'LHD range64 freq16', lhd({ range: 64, classes: 'freq' })],
+  ...[0.25, 0.1].map((g): [string, string, Policy] => [
+    'lhd',
+    `LHD A: ghost${g} win range64 +winStats`,
+    lhd({ range: 64, classes: 'reuse', window: { size: 0.01, admit: 'tinylfu' }, ghost: g, winStats: true }),
+  ]),
+  ['lhd', 'LHD B: win1% freq16 range64 +winStats', lhd({ range: 64, classes: 'freq', window: { size: 0.01, admit: 'density' }, winStats: true })],
+  ['lrfu', 'LRFU λ=1e-3 +hist', lrfu(1e-3, true)],
+  ['lrfu', 'LRFU λ=1e-2', lrfu(1e-2, false)],
+  ['eelru', 'EELRU e=wide L=2,3,4M hl=1M', eelru(EELRU_WIDE, [2, 3, 4], 1)],
+  ['eelru', 'EELRU e=wide L=2,3,4M hl=8M margin 1.05', eelru(EELRU_WIDE, [2, 3, 4], 8, 1.05)],
+  ['cacheus', 'Cacheus hist=C/2 each, fixed lr 0.45', cacheus(0.5, false)],
+  ['cacheus', 'Cacheus hist=C/2 each, adaptive lr', cacheus(0.5, true)],
+  ['learned', 'Learned victim S=32 α=.5 D=2c +hist overdue', learnedVictim(32, 0.5, 2, true, true)],
+  ['learned', 'Learned victim S=32 α=.5 D=2c', learnedVictim(32, 0.5, 2, false, false)],
 ];
 
 interface Row {
@@ -732,7 +1324,7 @@ const report = (label: string, ratio: (row: Row) => number, slidingPoints: strin
     worst = Math.min(worst, (h - row.lru) * 100);
     const share = (h - row.lru) / (row.opt - row.lru);
     sum += share;
-    return share.toFixed(2);
+    return share.toFixed(3);
   });
   const sign = worst >= 0 ? '+' : '';
   console.log(`${label.padEnd(46)} mean ${(sum / shares.length).toFixed(3)}  worst ${sign}${worst.toFixed(2)}  | ${shares.join(' ')}  | sliding ${slidingPoints}`);
