@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createStrata, type Strata } from '../src/index.js';
 import { startLocalTopology, type LocalTopology } from '../src/redis/localTopology.js';
+import { streamIdTime } from '../src/sync/streamId.js';
 import { checkStaleReads, TIERS } from './lib/staleReads.js';
 import { zipfSampler } from './lib/random.js';
 
@@ -117,7 +118,7 @@ async function worker(): Promise<void> {
     const publishedAt = at - lagMs;
     if (publishedAt >= window.from && publishedAt <= window.to) {
       lags.push(lagMs);
-      const appendedAt = Number(streamId.split('-')[0]);
+      const appendedAt = streamIdTime(streamId);
       toRedis.push(appendedAt - publishedAt);
       toRead.push(readAt - appendedAt);
       toApplied.push(at - readAt);

@@ -6,6 +6,9 @@
 // Prints one JSON line; writes nothing.
 import { parseArgs } from 'node:util';
 import { Cluster } from 'ioredis';
+import { entriesOf } from '../src/sync/invalidationLog.js';
+import { streamIdTime } from '../src/sync/streamId.js';
+import { percentile } from './lib/load.js';
 
 const { values: args } = parseArgs({ options: { port: { type: 'string' }, seconds: { type: 'string', default: '20' }, key: { type: 'string', default: '*:log' } } });
 const port = Number(args.port);
@@ -23,20 +26,15 @@ for (let tries = 0; tries < 100 && key === undefined; tries++) {
 }
 if (key === undefined) throw new Error(`no stream matching ${args.key} on the cluster at port ${port}`);
 
-type Entry = [id: string, fields: string[]];
 const lags: number[] = [];
 let last = '$';
 const end = Date.now() + seconds * 1000;
 while (Date.now() < end) {
-  const reply = (await cluster.call('XREAD', 'COUNT', 1000, 'BLOCK', 1000, 'STREAMS', key, last)) as [string, Entry[]] | Array<[string, Entry[]]> | null;
+  const entries = entriesOf(await cluster.call('XREAD', 'COUNT', 1000, 'BLOCK', 1000, 'STREAMS', key, last));
   const now = Date.now();
-  if (reply === null) continue;
-  // ioredis gives [[key, entries]], or [key, entries] when it flattens a one-stream reply.
-  const entries = typeof reply[0] === 'string' ? (reply as [string, Entry[]])[1] : (reply as Array<[string, Entry[]]>)[0]![1];
-  for (const [id] of entries) lags.push(now - Number(id.split('-')[0]));
+  for (const [id] of entries) lags.push(now - streamIdTime(id));
   if (entries.length > 0) last = entries.at(-1)![0];
 }
-lags.sort((a, b) => a - b);
-const quantile = (q: number): number | undefined => lags[Math.min(lags.length - 1, Math.floor(q * lags.length))];
-console.log(JSON.stringify({ key, events: lags.length, appendToReadMs: { p50: quantile(0.5), p99: quantile(0.99), max: lags.at(-1) } }));
+const summary = lags.length === 0 ? undefined : { p50: percentile(lags, 50), p99: percentile(lags, 99), max: percentile(lags, 100) };
+console.log(JSON.stringify({ key, events: lags.length, appendToReadMs: summary }));
 cluster.disconnect();

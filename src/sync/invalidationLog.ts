@@ -70,7 +70,7 @@ export interface InvalidationLogEvents {
 }
 
 type Client = Redis | Cluster;
-type StreamEntry = [id: string, fields: string[]];
+export type StreamEntry = [id: string, fields: string[]];
 
 const DEFAULTS = { maxLen: 100_000, blockMs: 1000, batchSize: 500, persistIntervalMs: 1000, maxPending: 10_000 };
 
@@ -378,7 +378,7 @@ export class InvalidationLog extends EventEmitter<InvalidationLogEvents> {
 }
 
 /** The entries of an XREAD reply on one stream: `[[key, entries]]`, or `[key, entries]` as ioredis 6 flattens it. */
-function entriesOf(reply: unknown): StreamEntry[] {
+export function entriesOf(reply: unknown): StreamEntry[] {
   if (!Array.isArray(reply) || reply.length === 0) return [];
   const stream = typeof reply[0] === 'string' ? reply : reply[0];
   return Array.isArray(stream) && Array.isArray(stream[1]) ? (stream[1] as StreamEntry[]) : [];
