@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { FrequencySketch, mixHash } from '../src/tiers/policy/frequencySketch.js';
 
 describe('FrequencySketch', () => {
-  it('counts occurrences recorded just before a read (the hit-path buffer is counted first)', () => {
+  it('counts occurrences recorded just before a read (the increment buffer is counted first)', () => {
     const sketch = new FrequencySketch(1024);
     const hash = mixHash(42);
     for (let i = 0; i < 3; i++) sketch.increment(hash);
